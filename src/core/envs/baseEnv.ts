@@ -19,6 +19,15 @@ export abstract class BaseEnv implements Env {
 
   reset(): void {
     this.resetDynamics();
+    this.beginEpisode();
+  }
+
+  /**
+   * Starts the step count and allows stepping, as `reset()` does after
+   * `resetDynamics()`; for subclasses that put the dynamics in a given start
+   * state themselves (e.g. a `setState` for replays and tests).
+   */
+  protected beginEpisode(): void {
     this.elapsed = 0;
     this.running = true;
   }
