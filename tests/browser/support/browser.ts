@@ -1,0 +1,87 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { preview, type PreviewServer } from 'vite';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+export const SCREENSHOT_DIR = join(ROOT, 'test-results', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/**
+ * Flags for Debian's Chromium on a CPU-only machine: no network chatter, and
+ * WebGPU through SwiftShader so that the real WebGPU path runs here.
+ */
+const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--enable-unsafe-webgpu',
+  '--enable-unsafe-swiftshader',
+];
+
+/** Serves the built site (`dist/`) on localhost, a secure context for `navigator.gpu`. */
+export async function serveDist(): Promise<{ server: PreviewServer; url: string }> {
+  if (!existsSync(join(ROOT, 'dist', 'index.html'))) {
+    throw new Error('dist/ is missing: run `npm run build` first (npm run test:browser does)');
+  }
+  const server = await preview({
+    root: ROOT,
+    logLevel: 'warn',
+    preview: { host: 'localhost', port: 0, strictPort: false, open: false },
+  });
+  const url = server.resolvedUrls?.local[0];
+  if (!url) throw new Error('the preview server reported no local URL');
+  return { server, url };
+}
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/** What went wrong on a page: uncaught errors, console errors, failed requests and requests that left the origin. */
+export interface PageProblems {
+  errors: string[];
+}
+
+/** Records every page error, console error, failed request and off-origin request. */
+export function watchPage(page: Page, origin: string): PageProblems {
+  const problems: PageProblems = { errors: [] };
+  page.on('pageerror', (e) => problems.errors.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.errors.push(`console error: ${m.text()}`);
+  });
+  page.on('requestfailed', (r) => problems.errors.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? '?'})`));
+  page.on('request', (r) => {
+    const url = r.url();
+    if (!url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:')) {
+      problems.errors.push(`request left the origin: ${url}`);
+    }
+  });
+  return problems;
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
+
+/** Counts the distinct colours of a canvas, sampled on a grid (a blank canvas has one). */
+export async function canvasColourCount(page: Page, selector: string): Promise<number> {
+  return page.$eval(selector, (el) => {
+    const canvas = el as HTMLCanvasElement;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return 0;
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    const colours = new Set<number>();
+    for (let i = 0; i < data.length; i += 4 * 7) colours.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+    return colours.size;
+  });
+}
