@@ -48,9 +48,10 @@ export function registerWasmConv2DBackpropFilter(): void {
         backend,
       }) as tf.TensorInfo;
       const dw = reshape({ inputs: { x: dw5 }, attrs: { shape: filterShape }, backend }) as tf.TensorInfo;
-      backend.disposeData(x5.dataId);
-      backend.disposeData(dy5.dataId);
-      backend.disposeData(dw5.dataId);
+      const wasm = backend as tf.KernelBackend;
+      wasm.disposeData(x5.dataId);
+      wasm.disposeData(dy5.dataId);
+      wasm.disposeData(dw5.dataId);
       return dw;
     },
   });
