@@ -1,0 +1,261 @@
+import * as tf from '@tensorflow/tfjs';
+import { RandomState } from '../rng/randomState';
+import { glorotUniform } from './initializers';
+
+/**
+ * Policy-and-baseline networks: each maps a batch of observations to policy
+ * logits and a value estimate V(x) (the paper's agent, section 5, without
+ * the LSTM). Parameters are plain `tf.Variable`s in a fixed order, so that
+ * weights can be published to actors and checkpointed as a list of float32
+ * arrays.
+ */
+
+/** A multilayer perceptron for vector observations (classic control). */
+export interface MlpConfig {
+  kind: 'mlp';
+  /** Widths of the hidden layers. Default [64, 64]. */
+  hiddenSizes?: number[];
+  /** Default 'tanh'. */
+  activation?: 'relu' | 'tanh';
+}
+
+/** The MinAtar baselines' network (Young & Tian 2019): conv 16 3x3 (valid), ReLU, dense 128, ReLU. */
+export interface MinAtarNetConfig {
+  kind: 'minatar';
+  /** Default 16. */
+  convChannels?: number;
+  /** Default 128. */
+  hiddenSize?: number;
+}
+
+/**
+ * A small residual network after the paper's deep "IMPALA CNN" (figure 3,
+ * right), sized for 10x10 inputs: per section a 3x3 conv, a 3x3 max-pool of
+ * stride 2 and two residual blocks (ReLU, conv, ReLU, conv, add); then ReLU,
+ * a dense layer and ReLU. Channels [16, 32] take 10x10 to 5x5 to 3x3.
+ */
+export interface ResNetConfig {
+  kind: 'resnet';
+  /** Channels of each section. Default [16, 32]. */
+  channels?: number[];
+  /** Default 256, as the paper's. */
+  hiddenSize?: number;
+}
+
+export type NetworkConfig = MlpConfig | MinAtarNetConfig | ResNetConfig;
+export type NetworkKind = NetworkConfig['kind'];
+export const NETWORK_KINDS: readonly NetworkKind[] = ['mlp', 'minatar', 'resnet'];
+
+export interface NetworkSpec {
+  /** Shape of one observation: `[n]` or `[10, 10, C]`. */
+  observationShape: readonly number[];
+  numActions: number;
+}
+
+export interface PolicyValue {
+  /** `[N, A]` unnormalised log-probabilities. */
+  policyLogits: tf.Tensor2D;
+  /** `[N]` value estimates V(x). */
+  baseline: tf.Tensor1D;
+}
+
+export interface Network {
+  readonly config: Required<NetworkConfig>;
+  readonly spec: NetworkSpec;
+  /** Every parameter, in a fixed order. */
+  readonly variables: readonly tf.Variable[];
+  /** Forward pass on a float32 or uint8 batch `[N, ...observationShape]`. */
+  apply(observations: tf.Tensor): PolicyValue;
+  /** Number of scalar parameters. */
+  readonly parameterCount: number;
+  dispose(): void;
+}
+
+class ParamBuilder {
+  readonly variables: tf.Variable[] = [];
+  constructor(
+    private readonly random: RandomState,
+    private readonly trainable: boolean,
+  ) {}
+
+  weight(name: string, shape: number[], fanIn: number, fanOut: number, gain = 1): tf.Variable {
+    const size = shape.reduce((a, b) => a * b, 1);
+    return this.add(tf.tensor(glorotUniform(this.random, size, fanIn, fanOut, gain), shape), name);
+  }
+
+  bias(name: string, size: number): tf.Variable {
+    return this.add(tf.zeros([size]), name);
+  }
+
+  private add(init: tf.Tensor, name: string): tf.Variable {
+    const v = tf.variable(init, this.trainable, `${name}_${nextId++}`);
+    init.dispose();
+    this.variables.push(v);
+    return v;
+  }
+}
+let nextId = 0;
+
+function fail(message: string): never {
+  throw new Error(`createNetwork: ${message}`);
+}
+
+function positiveInts(name: string, value: unknown, minLength: number): number[] {
+  if (!Array.isArray(value) || value.length < minLength || !value.every((v) => Number.isInteger(v) && v > 0 && v <= 4096)) {
+    fail(`${name} must be an array of at least ${minLength} integers in [1, 4096], got ${JSON.stringify(value)}`);
+  }
+  return value as number[];
+}
+
+function positiveInt(name: string, value: unknown): number {
+  if (!Number.isInteger(value) || (value as number) < 1 || (value as number) > 4096) {
+    fail(`${name} must be an integer in [1, 4096], got ${JSON.stringify(value)}`);
+  }
+  return value as number;
+}
+
+/** Fills in defaults and validates a network config against an environment spec. */
+export function resolveNetworkConfig(config: NetworkConfig, spec: NetworkSpec): Required<NetworkConfig> {
+  if (!Number.isInteger(spec.numActions) || spec.numActions < 1) fail(`numActions must be a positive integer, got ${spec.numActions}`);
+  const shape = spec.observationShape;
+  switch (config.kind) {
+    case 'mlp': {
+      if (shape.length !== 1) fail(`the mlp network takes vector observations, got shape [${shape.join(', ')}]`);
+      const activation = config.activation ?? 'tanh';
+      if (activation !== 'relu' && activation !== 'tanh') fail(`activation must be 'relu' or 'tanh', got ${JSON.stringify(activation)}`);
+      return { kind: 'mlp', hiddenSizes: positiveInts('hiddenSizes', config.hiddenSizes ?? [64, 64], 1), activation };
+    }
+    case 'minatar':
+    case 'resnet': {
+      if (shape.length !== 3 || shape[0]! < 3 || shape[1]! < 3) {
+        fail(`the ${config.kind} network takes [H, W, C] observations of at least 3x3, got shape [${shape.join(', ')}]`);
+      }
+      if (config.kind === 'minatar') {
+        return {
+          kind: 'minatar',
+          convChannels: positiveInt('convChannels', config.convChannels ?? 16),
+          hiddenSize: positiveInt('hiddenSize', config.hiddenSize ?? 128),
+        };
+      }
+      return {
+        kind: 'resnet',
+        channels: positiveInts('channels', config.channels ?? [16, 32], 1),
+        hiddenSize: positiveInt('hiddenSize', config.hiddenSize ?? 256),
+      };
+    }
+    default: {
+      const unknown: never = config;
+      return fail(`unknown network kind ${JSON.stringify((unknown as { kind: unknown }).kind)}; valid kinds: ${NETWORK_KINDS.join(', ')}`);
+    }
+  }
+}
+
+/** Output size of a 3x3 max-pool of stride 2 with 'same' padding. */
+const pooled = (n: number): number => Math.ceil(n / 2);
+
+/**
+ * Builds a network with weights drawn from `seed`. `trainable: false` gives
+ * an actor's copy (no gradients needed).
+ */
+export function createNetwork(config: NetworkConfig, spec: NetworkSpec, seed: number, trainable = true): Network {
+  const resolved = resolveNetworkConfig(config, spec);
+  const p = new ParamBuilder(new RandomState(seed), trainable);
+  const A = spec.numActions;
+  const shape = spec.observationShape;
+  let torso: (x: tf.Tensor) => tf.Tensor2D;
+  let features: number;
+
+  switch (resolved.kind) {
+    case 'mlp': {
+      const layers: { w: tf.Variable; b: tf.Variable }[] = [];
+      let width = shape[0]!;
+      for (const [i, h] of resolved.hiddenSizes.entries()) {
+        layers.push({ w: p.weight(`mlp${i}_w`, [width, h], width, h), b: p.bias(`mlp${i}_b`, h) });
+        width = h;
+      }
+      const act = resolved.activation === 'relu' ? tf.relu : tf.tanh;
+      torso = (x) => {
+        let h = x as tf.Tensor2D;
+        for (const l of layers) h = act(tf.add(tf.matMul(h, l.w), l.b)) as tf.Tensor2D;
+        return h;
+      };
+      features = width;
+      break;
+    }
+    case 'minatar': {
+      const [H, W, C] = shape as [number, number, number];
+      const K = resolved.convChannels;
+      const flat = (H - 2) * (W - 2) * K;
+      const convW = p.weight('conv_w', [3, 3, C, K], 9 * C, 9 * K);
+      const convB = p.bias('conv_b', K);
+      const fcW = p.weight('fc_w', [flat, resolved.hiddenSize], flat, resolved.hiddenSize);
+      const fcB = p.bias('fc_b', resolved.hiddenSize);
+      torso = (x) => {
+        const h = tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, convW as tf.Tensor4D, 1, 'valid'), convB));
+        return tf.relu(tf.add(tf.matMul(tf.reshape(h, [-1, flat]), fcW), fcB)) as tf.Tensor2D;
+      };
+      features = resolved.hiddenSize;
+      break;
+    }
+    case 'resnet': {
+      let [H, W, C] = shape as [number, number, number];
+      const conv = (name: string, cin: number, cout: number) => ({
+        w: p.weight(`${name}_w`, [3, 3, cin, cout], 9 * cin, 9 * cout),
+        b: p.bias(`${name}_b`, cout),
+      });
+      const sections = resolved.channels.map((K, i) => {
+        const section = { head: conv(`s${i}_conv`, C, K), blocks: [0, 1].map((j) => [conv(`s${i}_r${j}a`, K, K), conv(`s${i}_r${j}b`, K, K)]) };
+        C = K;
+        H = pooled(H);
+        W = pooled(W);
+        return section;
+      });
+      const flat = H * W * C;
+      const fcW = p.weight('fc_w', [flat, resolved.hiddenSize], flat, resolved.hiddenSize);
+      const fcB = p.bias('fc_b', resolved.hiddenSize);
+      const apply = (x: tf.Tensor4D, c: { w: tf.Variable; b: tf.Variable }): tf.Tensor4D =>
+        tf.add(tf.conv2d(x, c.w as tf.Tensor4D, 1, 'same'), c.b);
+      torso = (x) => {
+        let h = x as tf.Tensor4D;
+        for (const s of sections) {
+          h = tf.maxPool(apply(h, s.head), 3, 2, 'same');
+          for (const [a, b] of s.blocks) h = tf.add(h, apply(tf.relu(apply(tf.relu(h), a!)), b!));
+        }
+        return tf.relu(tf.add(tf.matMul(tf.reshape(tf.relu(h), [-1, flat]), fcW), fcB)) as tf.Tensor2D;
+      };
+      features = resolved.hiddenSize;
+      break;
+    }
+  }
+
+  // A small policy head makes the initial policy close to uniform.
+  const piW = p.weight('policy_w', [features, A], features, A, 0.01);
+  const piB = p.bias('policy_b', A);
+  const vW = p.weight('baseline_w', [features, 1], features, 1);
+  const vB = p.bias('baseline_b', 1);
+  const variables = p.variables;
+  const inputSize = shape.reduce((a, b) => a * b, 1);
+
+  return {
+    config: resolved,
+    spec: { observationShape: [...shape], numActions: A },
+    variables,
+    parameterCount: variables.reduce((n, v) => n + v.size, 0),
+    apply(observations: tf.Tensor): PolicyValue {
+      if (observations.size % inputSize !== 0 || observations.shape.slice(1).join() !== shape.join()) {
+        throw new Error(`network: observations must have shape [N, ${shape.join(', ')}], got [${observations.shape.join(', ')}]`);
+      }
+      return tf.tidy(() => {
+        const x = observations.dtype === 'float32' ? observations : tf.cast(observations, 'float32');
+        const h = torso(x);
+        return {
+          policyLogits: tf.add(tf.matMul(h, piW), piB) as tf.Tensor2D,
+          baseline: tf.reshape(tf.add(tf.matMul(h, vW), vB), [-1]) as tf.Tensor1D,
+        };
+      });
+    },
+    dispose(): void {
+      for (const v of variables) v.dispose();
+    },
+  };
+}

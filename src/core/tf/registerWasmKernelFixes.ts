@@ -1,0 +1,13 @@
+import { registerWasmConv2DBackpropFilter } from './wasmConv2DBackpropFilter';
+import { registerWasmMaxPoolGrad } from './wasmMaxPoolGrad';
+
+/**
+ * Makes the tf.js WASM backend train our conv nets correctly: adds the
+ * missing `Conv2DBackpropFilter` and replaces the faulty `MaxPoolGrad`.
+ * Call before the first gradient on `wasm` (in Node and in the browser's
+ * WASM fallback). Idempotent.
+ */
+export function registerWasmKernelFixes(): void {
+  registerWasmConv2DBackpropFilter();
+  registerWasmMaxPoolGrad();
+}
