@@ -51,30 +51,31 @@ describe('Conv2DBackpropFilter on the WASM backend', () => {
 });
 
 /** Reference max-pool gradient from the definition: dy goes to the first maximal cell of each window. */
-function maxPoolGradReference(xs: Float32Array, dy: Float32Array, [B, H, W, C]: number[], k: number, s: number, same: boolean): Float32Array {
+function maxPoolGradReference(xs: Float32Array, dy: Float32Array, shape: number[], k: number, s: number, same: boolean): Float32Array {
+  const [B, H, W, C] = shape as [number, number, number, number];
   const OH = same ? Math.ceil(H / s) : Math.floor((H - k) / s) + 1;
   const OW = same ? Math.ceil(W / s) : Math.floor((W - k) / s) + 1;
   const padTop = same ? Math.floor(Math.max((OH - 1) * s + k - H, 0) / 2) : 0;
   const padLeft = same ? Math.floor(Math.max((OW - 1) * s + k - W, 0) / 2) : 0;
   const out = new Float32Array(xs.length);
-  for (let b = 0; b < B!; b++)
+  for (let b = 0; b < B; b++)
     for (let oy = 0; oy < OH; oy++)
       for (let ox = 0; ox < OW; ox++)
-        for (let c = 0; c < C!; c++) {
+        for (let c = 0; c < C; c++) {
           let best = -Infinity;
           let at = -1;
           for (let fy = 0; fy < k; fy++)
             for (let fx = 0; fx < k; fx++) {
               const y = oy * s - padTop + fy;
               const x = ox * s - padLeft + fx;
-              if (y < 0 || y >= H! || x < 0 || x >= W!) continue;
-              const i = ((b * H! + y) * W! + x) * C! + c;
+              if (y < 0 || y >= H || x < 0 || x >= W) continue;
+              const i = ((b * H + y) * W + x) * C + c;
               if (xs[i]! > best) {
                 best = xs[i]!;
                 at = i;
               }
             }
-          out[at] = out[at]! + dy[((b * OH + oy) * OW + ox) * C! + c]!;
+          out[at] = out[at]! + dy[((b * OH + oy) * OW + ox) * C + c]!;
         }
   return out;
 }
