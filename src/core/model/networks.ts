@@ -15,7 +15,7 @@ export interface MlpConfig {
   kind: 'mlp';
   /** Widths of the hidden layers. Default [64, 64]. */
   hiddenSizes?: number[];
-  /** Default 'tanh'. */
+  /** Default 'relu'. */
   activation?: 'relu' | 'tanh';
 }
 
@@ -121,7 +121,7 @@ export function resolveNetworkConfig(config: NetworkConfig, spec: NetworkSpec): 
   switch (config.kind) {
     case 'mlp': {
       if (shape.length !== 1) fail(`the mlp network takes vector observations, got shape [${shape.join(', ')}]`);
-      const activation = config.activation ?? 'tanh';
+      const activation = config.activation ?? 'relu';
       if (activation !== 'relu' && activation !== 'tanh') fail(`activation must be 'relu' or 'tanh', got ${JSON.stringify(activation)}`);
       return { kind: 'mlp', hiddenSizes: positiveInts('hiddenSizes', config.hiddenSizes ?? [64, 64], 1), activation };
     }

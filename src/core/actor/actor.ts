@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs';
+import type { EnvOptions } from '../envs/registry';
+import { allocateObservations, type ObservationArray } from '../envs/types';
+import { VecEnv } from '../envs/vecEnv';
+import { createNetwork, type Network, type NetworkConfig } from '../model/networks';
+import { setNetworkWeights } from '../model/weights';
+import { deriveSeed } from '../rng/deriveSeed';
+import { RandomState } from '../rng/randomState';
+import { sampleCategorical } from './sampleCategorical';
+import type { Unroll } from './unroll';
+
+export interface ActorOptions {
+  actorIndex: number;
+  envId: string;
+  /** Environment options other than the seed. */
+  envOptions?: Omit<EnvOptions, 'seed'>;
+  numEnvs: number;
+  /** T, steps per unroll. */
+  unrollLength: number;
+  /** The experiment seed; environments and action sampling derive their seeds from it and the actor index. */
+  seed: number;
+  network: NetworkConfig;
+}
+
+/**
+ * An IMPALA actor (paper section 3): steps N environments with a local,
+ * possibly stale copy of the policy and returns fixed-length unrolls with
+ * the behaviour policy's logits. Plain TypeScript: the same class runs in a
+ * Web Worker, a Node worker thread, or in-process.
+ */
+export class Actor {
+  readonly vec: VecEnv;
+  private readonly network: Network;
+  private readonly random: RandomState;
+  private readonly actions: Int32Array;
+  private readonly observationShape: number[];
+  private version = -1;
+  private started = false;
+
+  constructor(readonly options: ActorOptions) {
+    const { actorIndex, envId, numEnvs, unrollLength, seed } = options;
+    if (!Number.isInteger(unrollLength) || unrollLength < 1) throw new RangeError(`Actor: unrollLength must be a positive integer, got ${unrollLength}`);
+    this.vec = new VecEnv(envId, { numEnvs, seed, seedPath: [actorIndex], envOptions: options.envOptions });
+    const spec = this.vec.spec;
+    this.observationShape = [...spec.observationShape];
+    this.network = createNetwork(options.network, { observationShape: spec.observationShape, numActions: spec.numActions }, 0, false);
+    this.random = new RandomState(deriveSeed(seed, 0x5eed, actorIndex));
+    this.actions = new Int32Array(numEnvs);
+  }
+
+  /** Version of the weights the actor acts with; -1 before the first `setWeights`. */
+  get policyVersion(): number {
+    return this.version;
+  }
+
+  setWeights(version: number, weights: readonly Float32Array[]): void {
+    setNetworkWeights(this.network, weights);
+    this.version = version;
+  }
+
+  /** Policy logits for the current observations of every environment, `[N][A]`. */
+  async policyLogits(observations: ObservationArray): Promise<Float32Array> {
+    const n = this.vec.numEnvs;
+    const logits = tf.tidy(() => this.network.apply(tf.tensor(observations, [n, ...this.observationShape], 'float32')).policyLogits);
+    try {
+      return (await logits.data()) as Float32Array;
+    } finally {
+      logits.dispose();
+    }
+  }
+
+  /** Acts for T steps and returns the unroll (a fresh set of buffers, ready to transfer). */
+  async unroll(): Promise<Unroll> {
+    if (this.version < 0) throw new Error('Actor: setWeights() must be called before unroll()');
+    const vec = this.vec;
+    const { unrollLength: T, actorIndex } = this.options;
+    const N = vec.numEnvs;
+    const A = vec.spec.numActions;
+    const size = vec.spec.observationSize;
+    if (!this.started) {
+      vec.reset();
+      this.started = true;
+    }
+    const observations = allocateObservations(vec.spec, (T + 1) * N);
+    const actions = new Int32Array(T * N);
+    const rewards = new Float32Array(T * N);
+    const terminated = new Uint8Array(T * N);
+    const truncated = new Uint8Array(T * N);
+    const behaviourLogits = new Float32Array(T * N * A);
+    const truncatedIndices: number[] = [];
+    const truncatedObs: ObservationArray[] = [];
+    const episodeReturns: number[] = [];
+    const episodeLengths: number[] = [];
+    const policyVersion = this.version;
+
+    observations.set(vec.observations, 0);
+    for (let t = 0; t < T; t++) {
+      const logits = await this.policyLogits(vec.observations);
+      behaviourLogits.set(logits, t * N * A);
+      sampleCategorical(logits, A, this.random, this.actions);
+      vec.step(this.actions);
+      actions.set(this.actions, t * N);
+      rewards.set(vec.rewards, t * N);
+      terminated.set(vec.terminated, t * N);
+      truncated.set(vec.truncated, t * N);
+      for (let n = 0; n < N; n++) {
+        if (vec.truncated[n]) {
+          truncatedIndices.push(t * N + n);
+          truncatedObs.push(vec.finalObservations.slice(n * size, (n + 1) * size));
+        }
+      }
+      const stats = vec.stats;
+      for (let k = 0; k < stats.finishedCount; k++) {
+        episodeReturns.push(stats.finishedReturns[k]!);
+        episodeLengths.push(stats.finishedLengths[k]!);
+      }
+      observations.set(vec.observations, (t + 1) * N * size);
+    }
+    const truncatedObservations = allocateObservations(vec.spec, truncatedObs.length);
+    truncatedObs.forEach((o, k) => truncatedObservations.set(o, k * size));
+    return {
+      actorIndex,
+      policyVersion,
+      T,
+      numEnvs: N,
+      numActions: A,
+      observationShape: [...this.observationShape],
+      observationDtype: vec.spec.observationDtype,
+      observations,
+      actions,
+      rewards,
+      terminated,
+      truncated,
+      behaviourLogits,
+      truncatedIndices: Int32Array.from(truncatedIndices),
+      truncatedObservations,
+      episodeReturns: Float64Array.from(episodeReturns),
+      episodeLengths: Int32Array.from(episodeLengths),
+    };
+  }
+
+  dispose(): void {
+    this.network.dispose();
+  }
+}

@@ -1,0 +1,93 @@
+import type { Unroll } from '../actor/unroll';
+import { allocateObservations, type ObservationArray } from '../envs/types';
+
+/**
+ * B unrolls stacked time-major into one learner batch whose columns are the
+ * unrolls' environments side by side (`cols` = sum of their N): the layout
+ * V-trace takes, `[T][cols]`.
+ */
+export interface Batch {
+  T: number;
+  cols: number;
+  numActions: number;
+  observationShape: number[];
+  /** x_0 .. x_T: `[T + 1][cols][...observationShape]`. */
+  observations: ObservationArray;
+  actions: Int32Array;
+  rewards: Float32Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+  behaviourLogits: Float32Array;
+  /** Flat indices `t * cols + c` of truncated steps, and the observations those episodes ended on. */
+  truncatedIndices: Int32Array;
+  truncatedObservations: ObservationArray;
+  /** Policy version of each unroll, for the policy-lag metric. */
+  policyVersions: number[];
+  episodeReturns: number[];
+  episodeLengths: number[];
+  frames: number;
+}
+
+/** Stacks unrolls of one environment and one unroll length into a batch. */
+export function assembleBatch(unrolls: readonly Unroll[]): Batch {
+  if (unrolls.length === 0) throw new Error('assembleBatch: no unrolls');
+  const first = unrolls[0]!;
+  const { T, numActions: A, observationShape, observationDtype } = first;
+  const size = observationShape.reduce((a, b) => a * b, 1);
+  for (const u of unrolls) {
+    if (u.T !== T || u.numActions !== A || u.observationShape.join() !== observationShape.join() || u.observationDtype !== observationDtype) {
+      throw new Error(`assembleBatch: unrolls disagree (T ${u.T} vs ${T}, actions ${u.numActions} vs ${A}, shape [${u.observationShape}] vs [${observationShape}])`);
+    }
+  }
+  const cols = unrolls.reduce((n, u) => n + u.numEnvs, 0);
+  const spec = { observationSize: size, observationDtype };
+  const observations = allocateObservations(spec as never, (T + 1) * cols);
+  const actions = new Int32Array(T * cols);
+  const rewards = new Float32Array(T * cols);
+  const terminated = new Uint8Array(T * cols);
+  const truncated = new Uint8Array(T * cols);
+  const behaviourLogits = new Float32Array(T * cols * A);
+  const truncatedIndices: number[] = [];
+  const truncatedObs: ObservationArray[] = [];
+  let col = 0;
+  for (const u of unrolls) {
+    const N = u.numEnvs;
+    for (let t = 0; t <= T; t++) {
+      observations.set(u.observations.subarray(t * N * size, (t + 1) * N * size), (t * cols + col) * size);
+      if (t === T) break;
+      const src = t * N;
+      const dst = t * cols + col;
+      actions.set(u.actions.subarray(src, src + N), dst);
+      rewards.set(u.rewards.subarray(src, src + N), dst);
+      terminated.set(u.terminated.subarray(src, src + N), dst);
+      truncated.set(u.truncated.subarray(src, src + N), dst);
+      behaviourLogits.set(u.behaviourLogits.subarray(src * A, (src + N) * A), dst * A);
+    }
+    u.truncatedIndices.forEach((flat, k) => {
+      const t = Math.floor(flat / N);
+      truncatedIndices.push(t * cols + col + (flat % N));
+      truncatedObs.push(u.truncatedObservations.subarray(k * size, (k + 1) * size));
+    });
+    col += N;
+  }
+  const truncatedObservations = allocateObservations(spec as never, truncatedObs.length);
+  truncatedObs.forEach((o, k) => truncatedObservations.set(o, k * size));
+  return {
+    T,
+    cols,
+    numActions: A,
+    observationShape: [...observationShape],
+    observations,
+    actions,
+    rewards,
+    terminated,
+    truncated,
+    behaviourLogits,
+    truncatedIndices: Int32Array.from(truncatedIndices),
+    truncatedObservations,
+    policyVersions: unrolls.map((u) => u.policyVersion),
+    episodeReturns: unrolls.flatMap((u) => Array.from(u.episodeReturns)),
+    episodeLengths: unrolls.flatMap((u) => Array.from(u.episodeLengths)),
+    frames: T * cols,
+  };
+}
