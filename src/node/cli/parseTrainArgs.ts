@@ -1,0 +1,311 @@
+import {
+  CONFIG_FIELDS,
+  CONFIG_GROUPS,
+  configFieldByFlag,
+  configFieldByKey,
+  configFieldByUrlKey,
+  describeExpected,
+  formatValue,
+  parseValue,
+  validateConfig,
+  type ConfigValue,
+  type ExperimentConfig,
+  type BooleanSpec,
+  type IntSpec,
+  type NumberSpec,
+  type StringSpec,
+  type ValueSpec,
+} from '../../core/config/experimentConfig';
+
+/**
+ * The headless trainer's command line: every `CONFIG_FIELDS` setting as
+ * `--flag value` or `--flag=value`, plus the trainer's own flags below.
+ * Parsing is pure: it never throws and never exits; the caller prints the
+ * help or error text and chooses the exit code.
+ */
+
+/** Settings of the trainer process itself, not of the experiment. */
+export interface TrainerOptions {
+  /** Output directory for logs and checkpoints. */
+  out: string;
+  /** Seconds between progress log lines. */
+  logEvery: number;
+  /** Learner updates between checkpoints; 0 writes one only at the end. */
+  checkpointEvery: number;
+  /** No progress bar. */
+  quiet: boolean;
+  /** One in-process actor alternating with the learner, for reproducible runs. */
+  deterministic: boolean;
+}
+
+export type TrainArgs =
+  | { kind: 'help'; text: string }
+  | { kind: 'error'; message: string }
+  | { kind: 'run'; config: ExperimentConfig; trainer: TrainerOptions };
+
+interface TrainerFlag {
+  key: keyof TrainerOptions;
+  flag: string;
+  spec: ValueSpec;
+  /** Shown after the flag in the help, e.g. DIR; none for switches. */
+  placeholder?: string;
+  /** The default as the help shows it, where the spec's is not it. */
+  shownDefault?: string;
+  doc: string;
+}
+
+/** Computed from the config when `--out` is not given. */
+function defaultOut(config: ExperimentConfig): string {
+  const name = config.env.slice(config.env.lastIndexOf('/') + 1);
+  return `runs/${name}-seed${config.seed}`;
+}
+
+const OUT: StringSpec = { kind: 'string', default: '' };
+const LOG_EVERY: NumberSpec = { kind: 'number', min: 0, minExclusive: true, max: 1e6, default: 2 };
+const CHECKPOINT_EVERY: IntSpec = { kind: 'int', min: 0, max: 1e9, default: 0 };
+const SWITCH: BooleanSpec = { kind: 'boolean', default: false };
+
+const TRAINER_FLAGS: readonly TrainerFlag[] = [
+  {
+    key: 'out', flag: 'out', placeholder: 'DIR', spec: OUT, shownDefault: 'runs/<env-name>-seed<seed>',
+    doc: 'Directory for the metrics log, the configuration and checkpoints.',
+  },
+  {
+    key: 'logEvery', flag: 'log-every', placeholder: 'SECONDS', spec: LOG_EVERY,
+    doc: 'Seconds between progress lines.',
+  },
+  {
+    key: 'checkpointEvery', flag: 'checkpoint-every', placeholder: 'UPDATES', spec: CHECKPOINT_EVERY,
+    doc: 'Learner updates between checkpoints; 0 writes one only at the end.',
+  },
+  { key: 'quiet', flag: 'quiet', spec: SWITCH, doc: 'No progress bar.' },
+  {
+    key: 'deterministic', flag: 'deterministic', spec: SWITCH,
+    doc: 'Run one in-process actor that alternates with the learner, so that a seed reproduces the run exactly (slower).',
+  },
+];
+
+const HELP_FLAGS = ['--help', '-h'];
+const EXAMPLE = 'npm run train -- --env classic/CartPole-v1 --frames 200000 --actors 2 --seed 1 --out runs/cartpole';
+const HELP_HINT = 'Run `npm run train -- --help` to list the options.';
+
+/** Every flag name, config fields first, for suggestions. */
+const ALL_FLAGS: readonly string[] = [...CONFIG_FIELDS.map((f) => f.flag), ...TRAINER_FLAGS.map((f) => f.flag), 'help'];
+
+type FlagTarget = { kind: 'config'; key: keyof ExperimentConfig; spec: ValueSpec } | { kind: 'trainer'; key: keyof TrainerOptions; spec: ValueSpec };
+
+function lookupFlag(name: string): FlagTarget | undefined {
+  const field = configFieldByFlag(name);
+  if (field) return { kind: 'config', key: field.key, spec: field };
+  const trainer = TRAINER_FLAGS.find((f) => f.flag === name);
+  return trainer && { kind: 'trainer', key: trainer.key, spec: trainer.spec };
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The flag meant by an unknown one: a setting's key or URL key, else the nearest flag by edit distance. */
+export function suggestFlag(name: string): string | undefined {
+  const byName = configFieldByKey(name) ?? configFieldByUrlKey(name);
+  if (byName) return byName.flag;
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const flag of ALL_FLAGS) {
+    const d = editDistance(name.toLowerCase(), flag);
+    if (d < bestDistance) {
+      best = flag;
+      bestDistance = d;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.floor(name.length / 2)) ? best : undefined;
+}
+
+function unknownFlagMessage(arg: string, name: string): string {
+  const suggestion = suggestFlag(name);
+  return `unknown flag ${arg}${suggestion ? `; did you mean --${suggestion}?` : ''}`;
+}
+
+/**
+ * Parses `process.argv.slice(2)`. `--help`/`-h` anywhere wins; otherwise
+ * every problem is collected into one error message.
+ */
+export function parseTrainArgs(argv: readonly string[]): TrainArgs {
+  const configInput: Partial<Record<keyof ExperimentConfig, ConfigValue>> = {};
+  const trainerInput: Partial<Record<keyof TrainerOptions, ConfigValue>> = {};
+  const seen = new Set<string>();
+  const errors: string[] = [];
+  let help = false;
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (HELP_FLAGS.includes(arg)) {
+      help = true;
+      continue;
+    }
+    if (!arg.startsWith('-') || arg === '-' || arg === '--') {
+      errors.push(`unexpected argument '${arg}'`);
+      continue;
+    }
+    const equals = arg.indexOf('=');
+    const dashes = arg.startsWith('--') ? 2 : 1;
+    const name = equals === -1 ? arg.slice(dashes) : arg.slice(dashes, equals);
+    const target = dashes === 2 ? lookupFlag(name) : undefined;
+    if (!target) {
+      errors.push(unknownFlagMessage(arg.slice(0, equals === -1 ? arg.length : equals), name));
+      // Skip its value too, so that one mistake gives one message.
+      if (equals === -1 && argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('-')) i++;
+      continue;
+    }
+    let text: string;
+    if (equals !== -1) {
+      text = arg.slice(equals + 1);
+    } else if (target.spec.kind === 'boolean') {
+      text = 'true';
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--') || HELP_FLAGS.includes(next)) {
+        errors.push(`--${name} needs a value: ${describeExpected(target.spec)}`);
+        continue;
+      }
+      text = next;
+      i++;
+    }
+    if (seen.has(name)) {
+      errors.push(`--${name} is given more than once`);
+      continue;
+    }
+    seen.add(name);
+    const parsed = parseValue(target.spec, text, `--${name}`);
+    if (!parsed.ok) {
+      errors.push(parsed.problem);
+    } else if (target.kind === 'config') {
+      configInput[target.key] = parsed.value;
+    } else if (target.key === 'out' && parsed.value === '') {
+      errors.push('--out must not be empty');
+    } else {
+      trainerInput[target.key] = parsed.value;
+    }
+  }
+
+  if (help) return { kind: 'help', text: trainHelpText() };
+  // Values are checked one by one above; what is left are checks between settings.
+  const { config, problems } = validateConfig(configInput);
+  errors.push(...problems);
+  if (errors.length > 0) return { kind: 'error', message: [...errors, HELP_HINT].join('\n') };
+
+  const { out, logEvery, checkpointEvery, quiet, deterministic } = trainerInput;
+  return {
+    kind: 'run',
+    config,
+    trainer: {
+      out: typeof out === 'string' ? out : defaultOut(config),
+      logEvery: typeof logEvery === 'number' ? logEvery : LOG_EVERY.default,
+      checkpointEvery: typeof checkpointEvery === 'number' ? checkpointEvery : CHECKPOINT_EVERY.default,
+      quiet: typeof quiet === 'boolean' ? quiet : SWITCH.default,
+      deterministic: typeof deterministic === 'boolean' ? deterministic : SWITCH.default,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Help
+
+const WIDTH = 100;
+const FLAG_COLUMN = 32;
+
+/** Greedy word wrap to `width` columns. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** One option: the flag in a column, its description wrapped beside it. */
+function optionLines(usage: string, description: string): string[] {
+  const head = `  ${usage}`;
+  const body = wrap(description, WIDTH - FLAG_COLUMN);
+  const indent = ' '.repeat(FLAG_COLUMN);
+  if (head.length >= FLAG_COLUMN - 1) return [head, ...body.map((l) => indent + l)];
+  return body.map((l, i) => (i === 0 ? head.padEnd(FLAG_COLUMN) : indent) + l);
+}
+
+function placeholderOf(spec: ValueSpec): string {
+  switch (spec.kind) {
+    case 'int':
+      return 'INT';
+    case 'number':
+      return 'NUMBER';
+    case 'enum':
+      return spec.choices.join('|').length <= 24 ? spec.choices.join('|') : 'CHOICE';
+    case 'boolean':
+      return '';
+    case 'string':
+      return 'TEXT';
+  }
+}
+
+function rangeText(spec: ValueSpec): string {
+  switch (spec.kind) {
+    case 'enum':
+      return spec.choices.join('|').length <= 24 ? '' : `Choices: ${spec.choices.join(', ')}.`;
+    case 'int':
+    case 'number': {
+      const expected = describeExpected(spec);
+      return `${expected[0]!.toUpperCase()}${expected.slice(1)}.`;
+    }
+    case 'boolean':
+    case 'string':
+      return '';
+  }
+}
+
+/** The `--help` text, generated from `CONFIG_FIELDS` and the trainer's flags. */
+export function trainHelpText(): string {
+  const out: string[] = [
+    'Usage: npm run train -- [--flag value | --flag=value]...',
+    '',
+    ...wrap('Trains an IMPALA agent (Espeholt et al. 2018) headlessly in Node, with the same settings as the browser lab.', WIDTH),
+    '',
+    'Example:',
+    `  ${EXAMPLE}`,
+  ];
+  for (const group of CONFIG_GROUPS) {
+    out.push('', `${group.title}:`);
+    for (const field of CONFIG_FIELDS.filter((f) => f.group === group.id)) {
+      const placeholder = placeholderOf(field);
+      const usage = placeholder === '' ? `--${field.flag}` : `--${field.flag} ${placeholder}`;
+      const description = [field.doc, rangeText(field), `Default: ${formatValue(field.default).replace(/^'(.*)'$/, '$1')}.`]
+        .filter((s) => s !== '')
+        .join(' ');
+      out.push(...optionLines(usage, description));
+    }
+  }
+  out.push('', 'Trainer:');
+  for (const flag of TRAINER_FLAGS) {
+    const usage = flag.placeholder ? `--${flag.flag} ${flag.placeholder}` : `--${flag.flag}`;
+    const shown = flag.shownDefault ?? (flag.spec.kind === 'boolean' ? undefined : formatValue(flag.spec.default));
+    out.push(...optionLines(usage, [flag.doc, rangeText(flag.spec), shown === undefined ? '' : `Default: ${shown}.`].filter((s) => s !== '').join(' ')));
+  }
+  out.push(...optionLines('--help, -h', 'Show this help and exit.'));
+  return out.join('\n');
+}
