@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { EnvOptions } from '../envs/registry';
+import type { EnvSettings } from '../envs/registry';
 import { allocateObservations, type ObservationArray } from '../envs/types';
 import { VecEnv } from '../envs/vecEnv';
 import { createNetwork, type Network, type NetworkConfig } from '../model/networks';
@@ -13,7 +13,7 @@ export interface ActorOptions {
   actorIndex: number;
   envId: string;
   /** Environment options other than the seed. */
-  envOptions?: Omit<EnvOptions, 'seed'>;
+  envOptions?: EnvSettings;
   numEnvs: number;
   /** T, steps per unroll. */
   unrollLength: number;

@@ -200,7 +200,7 @@ const FIELDS = [
   },
   {
     key: 'envsPerActor', group: 'actors', flag: 'envs-per-actor', urlKey: 'envs', label: 'Envs per actor',
-    kind: 'int', min: 1, max: 1024, default: 8,
+    kind: 'int', min: 1, max: 1024, default: 4,
     doc: 'Environments each actor steps side by side, so that one forward pass of the network chooses actions for all of them.',
   },
   {
@@ -216,7 +216,7 @@ const FIELDS = [
   // --- Learner and optimiser ----------------------------------------------
   {
     key: 'queueCapacity', group: 'learner', flag: 'queue-capacity', urlKey: 'queue', label: 'Queue capacity',
-    kind: 'int', min: 1, max: 1024, default: 8,
+    kind: 'int', min: 1, max: 1024, default: 4,
     doc: 'Unrolls the queue between actors and learner can hold; actors wait while it is full, which bounds how stale the data can become. At least B; when not set, raised to B if B is larger.',
   },
   {

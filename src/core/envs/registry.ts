@@ -21,6 +21,8 @@ export interface CommonEnvOptions {
 
 export type ClassicOptions = CommonEnvOptions;
 export type EnvOptions = MinAtarOptions | ClassicOptions;
+/** Environment options without the seed (which is derived per environment). */
+export type EnvSettings = Omit<MinAtarOptions, 'seed'> | Omit<ClassicOptions, 'seed'>;
 
 const MINATAR_GAMES: Record<MinAtarGameName, MinAtarGameFactory> = {
   asterix: (o) => new Asterix(o),

@@ -1,6 +1,6 @@
 import { deriveSeed } from '../rng/deriveSeed';
 import { EpisodeStats } from './episodeStats';
-import { createEnv, type EnvOptions } from './registry';
+import { createEnv, type EnvOptions, type EnvSettings } from './registry';
 import { allocateObservations, type Env, type EnvSpec, type ObservationArray } from './types';
 
 export interface VecEnvOptions {
@@ -11,7 +11,7 @@ export interface VecEnvOptions {
   /** Prefix of the seed path, e.g. `[actorIndex]`, so that actors get disjoint streams. */
   seedPath?: readonly number[];
   /** Options for each environment other than its seed. */
-  envOptions?: Omit<EnvOptions, 'seed'>;
+  envOptions?: EnvSettings;
 }
 
 /**

@@ -1,0 +1,125 @@
+import type { UpdateResult } from '../learner/learner';
+
+/**
+ * One line of training metrics, written after every learner update (the
+ * trainer's metrics.jsonl, the lab's curves). Keys are stable; loss terms
+ * are sums over the batch's T x B steps, as optimised.
+ */
+export interface MetricsRecord {
+  /** Environment frames consumed by the learner. */
+  frames: number;
+  /** Learner updates applied (the weights' version). */
+  updates: number;
+  /** Episodes finished so far. */
+  episodes: number;
+  /** Mean return of the last 100 finished episodes; null before the first. */
+  episodeReturnMean100: number | null;
+  /** Mean length of the last 100 finished episodes; null before the first. */
+  episodeLengthMean100: number | null;
+  /** Frames per second over the last few seconds of wall time. */
+  fps: number;
+  /** Policy lag of the batch's unrolls: learner version minus the version that acted. */
+  policyLagMin: number;
+  policyLagMean: number;
+  policyLagMax: number;
+  /** Unrolls waiting in the learner's queue after the batch was taken. */
+  queueDepth: number;
+  learningRate: number;
+  totalLoss: number;
+  policyGradientLoss: number;
+  baselineLoss: number;
+  entropyLoss: number;
+  /** Mean policy entropy per step (nats). */
+  entropy: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  /** Share of importance weights above rho_bar. */
+  clippedRhoFraction: number;
+  /** Updates skipped because the loss or gradient was not finite. */
+  skippedUpdates: number;
+  /** Milliseconds the learner spent on each stage of this update. */
+  timeWaitMs: number;
+  timeAssembleMs: number;
+  timeUpdateMs: number;
+  timePublishMs: number;
+  /** Seconds since the run started (excluding pauses). */
+  wallSeconds: number;
+}
+
+/** Keeps the last `capacity` values and their running sum. */
+class RecentWindow {
+  private readonly values: number[] = [];
+  private sum = 0;
+  constructor(private readonly capacity: number) {}
+  push(v: number): void {
+    this.values.push(v);
+    this.sum += v;
+    if (this.values.length > this.capacity) this.sum -= this.values.shift()!;
+  }
+  mean(): number | null {
+    return this.values.length === 0 ? null : this.sum / this.values.length;
+  }
+}
+
+/** Accumulates what the run observes and produces one `MetricsRecord` per update. */
+export class MetricsTracker {
+  private readonly returns = new RecentWindow(100);
+  private readonly lengths = new RecentWindow(100);
+  private readonly fpsSamples: { seconds: number; frames: number }[] = [];
+  episodes = 0;
+  skippedUpdates = 0;
+
+  addEpisodes(returns: ArrayLike<number>, lengths: ArrayLike<number>): void {
+    for (let i = 0; i < returns.length; i++) {
+      this.returns.push(returns[i]!);
+      this.lengths.push(lengths[i]!);
+      this.episodes++;
+    }
+  }
+
+  record(input: {
+    frames: number;
+    result: UpdateResult;
+    policyVersions: readonly number[];
+    queueDepth: number;
+    times: { wait: number; assemble: number; update: number; publish: number };
+    wallSeconds: number;
+  }): MetricsRecord {
+    const { result, frames, wallSeconds } = input;
+    if (!result.applied) this.skippedUpdates++;
+    // The version that consumed the batch is the one before this update.
+    const consumer = result.applied ? result.version - 1 : result.version;
+    const lags = input.policyVersions.map((v) => consumer - v);
+    this.fpsSamples.push({ seconds: wallSeconds, frames });
+    while (this.fpsSamples.length > 2 && wallSeconds - this.fpsSamples[0]!.seconds > 5) this.fpsSamples.shift();
+    const first = this.fpsSamples[0]!;
+    const span = wallSeconds - first.seconds;
+    const fps = span > 0 ? (frames - first.frames) / span : 0;
+    return {
+      frames,
+      updates: result.version,
+      episodes: this.episodes,
+      episodeReturnMean100: this.returns.mean(),
+      episodeLengthMean100: this.lengths.mean(),
+      fps,
+      policyLagMin: Math.min(...lags),
+      policyLagMean: lags.reduce((a, b) => a + b, 0) / lags.length,
+      policyLagMax: Math.max(...lags),
+      queueDepth: input.queueDepth,
+      learningRate: result.learningRate,
+      totalLoss: result.totalLoss,
+      policyGradientLoss: result.policyGradientLoss,
+      baselineLoss: result.baselineLoss,
+      entropyLoss: result.entropyLoss,
+      entropy: result.entropy,
+      gradNorm: result.gradNorm,
+      clippedRhoFraction: result.clippedRhoFraction,
+      skippedUpdates: this.skippedUpdates,
+      timeWaitMs: input.times.wait,
+      timeAssembleMs: input.times.assemble,
+      timeUpdateMs: input.times.update,
+      timePublishMs: input.times.publish,
+      wallSeconds,
+    };
+  }
+}

@@ -1,0 +1,179 @@
+import type { Unroll } from '../actor/unroll';
+import type { ExperimentConfig } from '../config/experimentConfig';
+import { assembleBatch } from '../learner/batch';
+import type { Learner } from '../learner/learner';
+import { BoundedQueue } from '../learner/unrollQueue';
+import { MetricsTracker, type MetricsRecord } from './metrics';
+import { WeightPublisher } from './weightPublisher';
+
+/** An actor as the run sees it: in-process, in a Web Worker or in a Node worker thread. */
+export interface ActorHandle {
+  setWeights(version: number, weights: Float32Array[]): Promise<void>;
+  unroll(): Promise<Unroll>;
+  dispose(): Promise<void> | void;
+}
+
+/** Time and yielding, passed in so that the core uses no timers of its own. */
+export interface Scheduler {
+  /** Milliseconds from some fixed origin. */
+  now(): number;
+  /** Resolves after letting other work (I/O, rendering, worker messages) run. */
+  yieldToEventLoop(): Promise<void>;
+}
+
+export interface TrainingRunOptions {
+  config: ExperimentConfig;
+  learner: Learner;
+  actors: readonly ActorHandle[];
+  /**
+   * One actor alternating with the learner (B unrolls, one update, new
+   * weights, and again): the same seed on the same backend gives the same
+   * run. Otherwise actors run concurrently, feeding the bounded queue.
+   */
+  deterministic: boolean;
+  scheduler: Scheduler;
+  /** Called after every update with its metrics. */
+  onUpdate?: (record: MetricsRecord) => void;
+}
+
+export type RunState = 'idle' | 'running' | 'finished' | 'stopped' | 'failed';
+
+/**
+ * The IMPALA training loop (paper section 3): actors produce unrolls with
+ * possibly stale weights, the learner consumes batches of B, updates, and
+ * publishes versioned weights. Runs until `config.frames` frames have been
+ * learned from, or until `stop()`.
+ */
+export class TrainingRun {
+  private readonly queue: BoundedQueue<Unroll>;
+  private readonly publisher: WeightPublisher;
+  private readonly metrics = new MetricsTracker();
+  private readonly actorVersions: number[];
+  private runState: RunState = 'idle';
+  private failure: Error | null = null;
+  private startedAt = 0;
+  lastRecord: MetricsRecord | null = null;
+
+  constructor(private readonly options: TrainingRunOptions) {
+    const { config, actors, deterministic } = options;
+    if (actors.length === 0) throw new Error('TrainingRun: needs at least one actor');
+    if (deterministic && actors.length !== 1) throw new Error(`TrainingRun: deterministic mode uses one actor, got ${actors.length}`);
+    this.queue = new BoundedQueue<Unroll>(Math.max(config.queueCapacity, config.batchSize));
+    this.publisher = new WeightPublisher(config.policyLag);
+    this.actorVersions = actors.map(() => -1);
+  }
+
+  get state(): RunState {
+    return this.runState;
+  }
+
+  /** Trains until the frame budget is spent or `stop()` is called. Rejects if an actor or the learner fails. */
+  async run(): Promise<void> {
+    if (this.runState !== 'idle') throw new Error(`TrainingRun: cannot run from state '${this.runState}'`);
+    this.runState = 'running';
+    this.startedAt = this.options.scheduler.now();
+    const { learner } = this.options;
+    this.publisher.publish(learner.version, await learner.getWeights());
+    try {
+      if (this.options.deterministic) {
+        await this.runDeterministic();
+      } else {
+        const actorLoops = this.options.actors.map((a, i) => this.actorLoop(a, i));
+        try {
+          await this.learnerLoop();
+        } finally {
+          this.queue.close(new Error('training ended'));
+          await Promise.allSettled(actorLoops);
+        }
+      }
+      if (this.failure) throw this.failure;
+      if (this.runState === 'running') this.runState = 'finished';
+    } catch (e) {
+      this.runState = 'failed';
+      throw e;
+    }
+  }
+
+  /** Ends the run after the update in progress. */
+  stop(): void {
+    if (this.runState === 'running') this.runState = 'stopped';
+    this.queue.close(new Error('training stopped'));
+  }
+
+  private get active(): boolean {
+    return this.runState === 'running' && this.options.learner.framesSeen < this.options.config.frames;
+  }
+
+  private async refreshWeights(actor: ActorHandle, index: number): Promise<void> {
+    const { version, weights } = this.publisher.forActors();
+    if (version === this.actorVersions[index]) return;
+    this.actorVersions[index] = version;
+    // Each actor gets its own copy: buffers may be transferred to a worker.
+    await actor.setWeights(version, weights.map((w) => w.slice()));
+  }
+
+  private async actorLoop(actor: ActorHandle, index: number): Promise<void> {
+    try {
+      while (this.active) {
+        await this.refreshWeights(actor, index);
+        const unroll = await actor.unroll();
+        await this.queue.put(unroll);
+      }
+    } catch (e) {
+      if (this.active) {
+        this.failure = e instanceof Error ? e : new Error(String(e));
+        this.queue.close(this.failure);
+      }
+    }
+  }
+
+  private async learnerLoop(): Promise<void> {
+    const B = this.options.config.batchSize;
+    while (this.active) {
+      const t0 = this.options.scheduler.now();
+      let unrolls: Unroll[];
+      try {
+        unrolls = await this.queue.take(B);
+      } catch (e) {
+        if (this.active && !this.failure) throw e;
+        return;
+      }
+      await this.learnFrom(unrolls, t0);
+    }
+  }
+
+  private async runDeterministic(): Promise<void> {
+    const actor = this.options.actors[0]!;
+    const B = this.options.config.batchSize;
+    while (this.active) {
+      await this.refreshWeights(actor, 0);
+      const t0 = this.options.scheduler.now();
+      const unrolls: Unroll[] = [];
+      for (let b = 0; b < B; b++) unrolls.push(await actor.unroll());
+      await this.learnFrom(unrolls, t0);
+    }
+  }
+
+  private async learnFrom(unrolls: Unroll[], t0: number): Promise<void> {
+    const { learner, scheduler } = this.options;
+    const t1 = scheduler.now();
+    const batch = assembleBatch(unrolls);
+    const t2 = scheduler.now();
+    const result = await learner.update(batch);
+    const t3 = scheduler.now();
+    if (result.applied) this.publisher.publish(learner.version, await learner.getWeights());
+    const t4 = scheduler.now();
+    this.metrics.addEpisodes(batch.episodeReturns, batch.episodeLengths);
+    const record = this.metrics.record({
+      frames: learner.framesSeen,
+      result,
+      policyVersions: batch.policyVersions,
+      queueDepth: this.queue.size,
+      times: { wait: t1 - t0, assemble: t2 - t1, update: t3 - t2, publish: t4 - t3 },
+      wallSeconds: (t4 - this.startedAt) / 1000,
+    });
+    this.lastRecord = record;
+    this.options.onUpdate?.(record);
+    await scheduler.yieldToEventLoop();
+  }
+}
