@@ -103,3 +103,25 @@ describe('MaxPoolGrad on the WASM backend', () => {
     });
   }
 });
+
+describe('BatchMatMul with transposes on the WASM backend', () => {
+  beforeAll(async () => {
+    await useWasmBackend();
+  });
+  for (const [ta, tb] of [[true, false], [false, true], [true, true]] as const) {
+    it(`gives the CPU backend's product (transposeA ${ta}, transposeB ${tb}, batched and not)`, async () => {
+      for (const batch of [[], [3]]) {
+        await tf.setBackend('wasm');
+        const a = tf.randomNormal([...batch, ...(ta ? [5, 4] : [4, 5])], 0, 1, 'float32', 1);
+        const b = tf.randomNormal([...batch, ...(tb ? [6, 5] : [5, 6])], 0, 1, 'float32', 2);
+        const ours = await tf.matMul(a, b, ta, tb).data();
+        const [as, bs] = [await a.data(), await b.data()];
+        await tf.setBackend('cpu');
+        const ref = await tf.matMul(tf.tensor(as, a.shape), tf.tensor(bs, b.shape), ta, tb).data();
+        expect(ours.length).toBe(ref.length);
+        for (let i = 0; i < ref.length; i++) expect(Math.abs(ours[i]! - ref[i]!)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(ref[i]!)));
+      }
+      await tf.setBackend('wasm');
+    });
+  }
+});
