@@ -1,0 +1,77 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, type ExperimentConfig } from '../../src/core/config/experimentConfig';
+import { createEnv } from '../../src/core/envs/registry';
+import { Learner } from '../../src/core/learner/learner';
+import { actorOptionsFor, learnerOptionsFor } from '../../src/core/training/fromConfig';
+import { InProcessActor } from '../../src/core/training/inProcessActor';
+import type { MetricsRecord } from '../../src/core/training/metrics';
+import { TrainingRun } from '../../src/core/training/trainingRun';
+import { WeightPublisher } from '../../src/core/training/weightPublisher';
+import { useWasmBackend } from '../../src/node/tfWasm';
+
+beforeAll(async () => {
+  await useWasmBackend();
+});
+
+const scheduler = { now: () => performance.now(), yieldToEventLoop: () => new Promise<void>((r) => setImmediate(r)) };
+
+async function train(config: ExperimentConfig, deterministic: boolean): Promise<{ records: MetricsRecord[]; weights: Float32Array[] }> {
+  const spec = createEnv(config.env, { seed: 0 }).spec;
+  const learner = new Learner(learnerOptionsFor(config, spec));
+  const actors = Array.from({ length: deterministic ? 1 : config.actors }, (_, i) => new InProcessActor(actorOptionsFor(config, spec, i)));
+  const records: MetricsRecord[] = [];
+  const run = new TrainingRun({ config, learner, actors, deterministic, scheduler, onUpdate: (r) => records.push(r) });
+  await run.run();
+  expect(run.state).toBe('finished');
+  const weights = await learner.getWeights();
+  learner.dispose();
+  actors.forEach((a) => a.dispose());
+  return { records, weights };
+}
+
+/** Everything but wall-clock measurements. */
+const timeless = (r: MetricsRecord) => {
+  const { fps: _f, timeWaitMs: _a, timeAssembleMs: _b, timeUpdateMs: _c, timePublishMs: _d, wallSeconds: _e, ...rest } = r;
+  return rest;
+};
+
+describe('TrainingRun', () => {
+  it('deterministic mode: the same seed gives the same run, a different seed a different one', async () => {
+    const config = { ...DEFAULT_CONFIG, frames: 2400 };
+    const a = await train(config, true);
+    const b = await train(config, true);
+    const c = await train({ ...config, seed: 2 }, true);
+    expect(a.records.length).toBe(30);
+    expect(a.records.map(timeless)).toEqual(b.records.map(timeless));
+    expect(a.weights.map((w) => Array.from(w))).toEqual(b.weights.map((w) => Array.from(w)));
+    expect(c.weights[0]).not.toEqual(a.weights[0]);
+    expect(a.records.every((r) => r.policyLagMax === 0)).toBe(true);
+  });
+
+  it('concurrent actors: policy lag is measured and the frame budget is met', async () => {
+    const { records } = await train({ ...DEFAULT_CONFIG, frames: 4000, actors: 2 }, false);
+    const last = records.at(-1)!;
+    expect(last.frames).toBeGreaterThanOrEqual(4000);
+    expect(last.updates).toBe(records.length);
+    expect(Math.max(...records.map((r) => r.policyLagMax))).toBeGreaterThan(0);
+    expect(records.every((r) => r.queueDepth <= DEFAULT_CONFIG.queueCapacity)).toBe(true);
+  });
+
+  it('learns: CartPole reaches a mean return of 150 over 100 episodes within 100,000 frames (defaults, seed 1)', async () => {
+    const { records } = await train({ ...DEFAULT_CONFIG, frames: 100_000 }, true);
+    const best = Math.max(...records.filter((r) => r.episodes >= 100).map((r) => r.episodeReturnMean100 ?? 0));
+    expect(best).toBeGreaterThanOrEqual(150);
+  });
+});
+
+describe('WeightPublisher', () => {
+  it('hands actors the weights of `lag` updates ago', () => {
+    const p = new WeightPublisher(2);
+    expect(() => p.forActors()).toThrow(/nothing published/);
+    for (let v = 0; v <= 5; v++) p.publish(v, [Float32Array.from([v])]);
+    expect(p.latestVersion).toBe(5);
+    expect(p.forActors().version).toBe(3);
+    expect(new WeightPublisher(0).lag).toBe(0);
+    expect(() => new WeightPublisher(-1)).toThrow(/lag/);
+  });
+});
