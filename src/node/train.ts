@@ -1,0 +1,13 @@
+/**
+ * `npm run train -- [flags]`: trains an IMPALA agent headlessly (see
+ * `trainer.ts`; `--help` lists the flags). Ctrl-C stops after the current
+ * update and writes a checkpoint; a second Ctrl-C quits at once.
+ */
+import { runTrainer } from './trainer';
+
+const interrupt = new AbortController();
+const onSigint = (): void => interrupt.abort();
+// `once`: the second SIGINT finds no listener and gets Node's default, which ends the process.
+process.once('SIGINT', onSigint);
+process.exitCode = await runTrainer(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, interrupt: interrupt.signal });
+process.off('SIGINT', onSigint);

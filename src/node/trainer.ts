@@ -1,0 +1,336 @@
+import { Presets, SingleBar } from 'cli-progress';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ExperimentConfig } from '../core/config/experimentConfig';
+import { createEnv } from '../core/envs/registry';
+import type { EnvSpec } from '../core/envs/types';
+import { Learner } from '../core/learner/learner';
+import { encodeCheckpoint, type Checkpoint } from '../core/model/checkpoint';
+import { actorOptionsFor, learnerOptionsFor } from '../core/training/fromConfig';
+import { InProcessActor } from '../core/training/inProcessActor';
+import type { MetricsRecord } from '../core/training/metrics';
+import { TrainingRun, type ActorHandle, type Scheduler } from '../core/training/trainingRun';
+import { parseTrainArgs, type TrainerOptions } from './cli/parseTrainArgs';
+import { useWasmBackend } from './tfWasm';
+import { WorkerActor } from './workerActor';
+
+/**
+ * The headless trainer (`npm run train`): the core `TrainingRun` with actors
+ * in worker threads, writing to `--out`:
+ *   config.json      the resolved config, trainer options and environment
+ *   metrics.jsonl    one `MetricsRecord` per learner update, appended as the run goes
+ *   checkpoint.json  the model (`encodeCheckpoint`), every `--checkpoint-every`
+ *                    updates and at the end; replaced atomically
+ */
+
+/** Where the trainer writes; the CLI passes the process's streams, tests their own. */
+export interface TrainerIo {
+  /** Progress bar or status lines, and the summary. */
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Error messages. */
+  stderr: NodeJS.WritableStream;
+  /** Aborted to stop the run gracefully after the current update (SIGINT in the CLI). */
+  interrupt?: AbortSignal;
+}
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+/** 128 + SIGINT, as shells report a run stopped with Ctrl-C. */
+const EXIT_INTERRUPTED = 130;
+
+/** Parses the arguments and trains; resolves to the process's exit code. */
+export async function runTrainer(argv: readonly string[], io: TrainerIo): Promise<number> {
+  const args = parseTrainArgs(argv);
+  switch (args.kind) {
+    case 'help':
+      io.stdout.write(`${args.text}\n`);
+      return EXIT_OK;
+    case 'error':
+      io.stderr.write(`error: ${args.message}\n`);
+      return EXIT_USAGE;
+    case 'run':
+      try {
+        return await train(args.config, args.trainer, io);
+      } catch (e) {
+        // Setting up failed (the output directory, the backend): the message says what.
+        io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+        return EXIT_FAILED;
+      }
+    default: {
+      const unreachable: never = args;
+      throw new Error(`unexpected arguments ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+const scheduler: Scheduler = {
+  now: () => performance.now(),
+  yieldToEventLoop: () => new Promise((resolve) => setImmediate(resolve)),
+};
+
+async function train(config: ExperimentConfig, options: TrainerOptions, io: TrainerIo): Promise<number> {
+  const backend = await useWasmBackend();
+  const spec = createEnv(config.env, { seed: 0 }).spec;
+  const learner = new Learner(learnerOptionsFor(config, spec));
+  const output = openOutput(options.out, {
+    config,
+    trainer: options,
+    network: learner.network.config,
+    parameters: learner.network.parameterCount,
+    actors: options.deterministic ? { kind: 'in-process', count: 1 } : { kind: 'worker-thread', count: config.actors },
+    backend,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    startedAt: new Date().toISOString(),
+  });
+
+  let run: TrainingRun | undefined;
+  let progress: Progress | undefined;
+  let interrupted = false;
+  const onInterrupt = (): void => {
+    interrupted = true;
+    progress?.stop();
+    io.stderr.write('Interrupted: stopping after the current update (Ctrl-C again to quit at once).\n');
+    run?.stop();
+  };
+  io.interrupt?.addEventListener('abort', onInterrupt, { once: true });
+
+  const checkpoints = new CheckpointWriter(output.checkpointPath, learner, config, () => run?.stop());
+  const summary = new SummaryTracker();
+  const t0 = scheduler.now();
+  let actors: ActorHandle[] = [];
+  let failure: unknown;
+  try {
+    actors = await startActors(config, spec, options.deterministic);
+    run = new TrainingRun({
+      config,
+      learner,
+      actors,
+      deterministic: options.deterministic,
+      scheduler,
+      onUpdate: (record) => {
+        output.appendMetrics(record);
+        summary.add(record);
+        progress?.update(record);
+        if (options.checkpointEvery > 0 && record.updates % options.checkpointEvery === 0) checkpoints.request();
+      },
+    });
+    if (!interrupted) {
+      progress = options.quiet || !io.stdout.isTTY ? new StatusLines(io.stdout, config.frames, options.logEvery) : new ProgressBar(io.stdout, config.frames);
+      await run.run();
+    }
+  } catch (e) {
+    failure = e;
+  } finally {
+    io.interrupt?.removeEventListener('abort', onInterrupt);
+    progress?.stop();
+    await Promise.allSettled(actors.map(async (a) => a.dispose()));
+    output.close();
+  }
+  const wallSeconds = (scheduler.now() - t0) / 1000;
+
+  checkpoints.request();
+  try {
+    await checkpoints.settled();
+  } catch (e) {
+    failure ??= e;
+  }
+  learner.dispose();
+
+  io.stdout.write(summary.text({ wallSeconds, interrupted, outDir: options.out }));
+  if (failure !== undefined) {
+    io.stderr.write(`error: training failed: ${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}\n`);
+    return EXIT_FAILED;
+  }
+  return interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+}
+
+/** `config.actors` actors in worker threads, or one in this thread for a deterministic run. */
+async function startActors(config: ExperimentConfig, spec: EnvSpec, deterministic: boolean): Promise<ActorHandle[]> {
+  if (deterministic) return [new InProcessActor(actorOptionsFor(config, spec, 0))];
+  const started = await Promise.allSettled(Array.from({ length: config.actors }, (_, i) => WorkerActor.create(actorOptionsFor(config, spec, i))));
+  const failed = started.find((r) => r.status === 'rejected');
+  if (!failed) return started.map((r) => (r as PromiseFulfilledResult<WorkerActor>).value);
+  await Promise.allSettled(started.map(async (r) => (r.status === 'fulfilled' ? r.value.dispose() : undefined)));
+  throw failed.reason;
+}
+
+/** The output directory: writes config.json at once and appends to metrics.jsonl, one line per update. */
+function openOutput(dir: string, header: object): { checkpointPath: string; appendMetrics(record: MetricsRecord): void; close(): void } {
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(header, null, 2)}\n`);
+  // Unbuffered writes: every finished update is on disk even if the process dies.
+  const metrics = openSync(join(dir, 'metrics.jsonl'), 'w');
+  return {
+    checkpointPath: join(dir, 'checkpoint.json'),
+    appendMetrics: (record) => writeSync(metrics, `${JSON.stringify(record)}\n`),
+    close: () => closeSync(metrics),
+  };
+}
+
+/** Writes a file so that readers see the old or the new content, never a part: a synced temporary file, renamed over. */
+function writeFileAtomic(path: string, text: string): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  const fd = openSync(temporary, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+}
+
+/** Checkpoints the learner, one write at a time. */
+class CheckpointWriter {
+  private pending: Promise<void> = Promise.resolve();
+  private error: unknown;
+  private writtenVersion = -1;
+
+  constructor(
+    private readonly path: string,
+    private readonly learner: Learner,
+    private readonly config: ExperimentConfig,
+    /** Called when a write fails (the error is kept for `settled`). */
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /**
+   * Snapshots the learner now (unless this version is already written) and
+   * writes it in the background. Called between updates: the counters are
+   * read now and the weight and optimiser reads start now, and on the WASM
+   * backend a read copies the data when it starts, so the snapshot is of
+   * this version even if the next update runs before the file is written.
+   */
+  request(): void {
+    const { learner, config } = this;
+    if (learner.version === this.writtenVersion) return;
+    this.writtenVersion = learner.version;
+    const version = learner.version;
+    const frames = learner.framesSeen;
+    const state = Promise.all([learner.getWeights(), learner.getOptimizerState()]);
+    this.pending = this.pending
+      .then(async () => {
+        const [weights, optimizer] = await state;
+        const checkpoint: Checkpoint = {
+          config,
+          envId: config.env,
+          spec: learner.network.spec,
+          network: learner.network.config,
+          version,
+          frames,
+          weights,
+          optimizer: { name: learner.options.optimizer, ...optimizer },
+          createdAt: new Date().toISOString(),
+        };
+        writeFileAtomic(this.path, encodeCheckpoint(checkpoint, learner.network.variables.map((v) => v.shape)));
+      })
+      .catch((e: unknown) => {
+        this.error ??= e;
+        this.onError(e);
+      });
+  }
+
+  /** Resolves when every requested write is done; rejects with the first failure. */
+  async settled(): Promise<void> {
+    await this.pending;
+    if (this.error !== undefined) throw this.error;
+  }
+}
+
+/** What the final summary reports. */
+class SummaryTracker {
+  private last: MetricsRecord | null = null;
+  private best: { value: number; frames: number } | null = null;
+
+  add(record: MetricsRecord): void {
+    this.last = record;
+    const mean = record.episodeReturnMean100;
+    if (mean !== null && (this.best === null || mean > this.best.value)) this.best = { value: mean, frames: record.frames };
+  }
+
+  text(run: { wallSeconds: number; interrupted: boolean; outDir: string }): string {
+    const r = this.last;
+    const frames = r?.frames ?? 0;
+    // The run's own clock: from the first weights published to the last update (actor start-up excluded).
+    const trainingSeconds = r?.wallSeconds ?? 0;
+    const lines = [
+      `${run.interrupted ? 'Stopped' : 'Finished'}: ${count(frames)} frames, ${count(r?.updates ?? 0)} updates, ${count(r?.episodes ?? 0)} episodes in ${run.wallSeconds.toFixed(1)} s ` +
+        `(${count(trainingSeconds > 0 ? frames / trainingSeconds : 0)} frames/s over ${trainingSeconds.toFixed(1)} s of training).`,
+      `episodeReturnMean100: ${formatMean(r?.episodeReturnMean100 ?? null)}${this.best ? ` (best ${formatMean(this.best.value)} at frame ${count(this.best.frames)})` : ''}.`,
+      `Wrote config.json, metrics.jsonl and checkpoint.json to ${run.outDir}`,
+    ];
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Progress display
+
+interface Progress {
+  update(record: MetricsRecord): void;
+  stop(): void;
+}
+
+function count(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function formatMean(mean: number | null): string {
+  return mean === null ? '-' : mean.toFixed(1);
+}
+
+/** A live bar for an interactive terminal. */
+class ProgressBar implements Progress {
+  private readonly bar: SingleBar;
+  private stopped = false;
+
+  constructor(stream: NodeJS.WritableStream, total: number) {
+    this.bar = new SingleBar(
+      {
+        stream,
+        format: '{bar} {percentage}% | {value}/{total} frames | mean100 {mean100} | {fps} fps | {updates} updates | ETA {eta_formatted}',
+        barsize: 24,
+        etaBuffer: 50,
+        formatValue: (v, _options, type) => (type === 'value' || type === 'total' ? count(v) : String(v)),
+      },
+      Presets.shades_classic,
+    );
+    this.bar.start(total, 0, { mean100: '-', fps: 0, updates: 0 });
+  }
+
+  update(r: MetricsRecord): void {
+    if (this.stopped) return;
+    this.bar.update(r.frames, { mean100: formatMean(r.episodeReturnMean100), fps: count(r.fps), updates: count(r.updates) });
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.bar.stop();
+  }
+}
+
+/** One plain line every `everySeconds` (quiet mode, logs, pipes). */
+class StatusLines implements Progress {
+  private lastAt = -Infinity;
+
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    private readonly total: number,
+    private readonly everySeconds: number,
+  ) {}
+
+  update(r: MetricsRecord): void {
+    if (r.wallSeconds - this.lastAt < this.everySeconds && r.frames < this.total) return;
+    this.lastAt = r.wallSeconds;
+    const percent = ((100 * r.frames) / this.total).toFixed(1);
+    this.stream.write(
+      `[${r.wallSeconds.toFixed(1)} s] frames ${count(r.frames)}/${count(this.total)} (${percent}%) | updates ${count(r.updates)} | ` +
+        `episodes ${count(r.episodes)} | mean100 ${formatMean(r.episodeReturnMean100)} | ${count(r.fps)} fps | lag ${r.policyLagMean.toFixed(1)}\n`,
+    );
+  }
+
+  stop(): void {}
+}
