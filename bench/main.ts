@@ -3,9 +3,14 @@
  *   env   single-thread steps/s per environment through the vectorised path
  *         flags: --envs N (batch size, default 16), --steps N (per repeat,
  *         default 2000000), --repeats N (default 5), --ids a,b (default all)
+ *   learner learner frames/s per network on WASM, alone and end to end with
+ *         1 and 2 worker-thread actors (see --help)
  */
 import { parseArgs } from 'node:util';
 import { benchEnvs, DEFAULT_ENV_BENCH } from './envBench';
+import { benchEndToEnd, benchLearner } from './learnerBench';
+import { useWasmBackend } from '../src/node/tfWasm';
+import { NETWORK_KINDS, type NetworkKind } from '../src/core/model/networks';
 import { ENV_IDS } from '../src/core/envs/registry';
 
 const USAGE = `usage: npm run bench -- <benchmark> [flags]
@@ -15,7 +20,14 @@ benchmarks:
          --envs N      environments per VecEnv (default ${DEFAULT_ENV_BENCH.numEnvs})
          --steps N     steps per repeat (default ${DEFAULT_ENV_BENCH.steps})
          --repeats N   timed repeats; the median is reported (default ${DEFAULT_ENV_BENCH.repeats})
-         --ids a,b     environment ids (default: all)`;
+         --ids a,b     environment ids (default: all)
+  learner  learner frames/s per network on the tf.js WASM backend, alone and end to end
+           with 1 and 2 worker-thread actors
+           --networks a,b  mlp, minatar, resnet (default: all)
+           --updates N     updates per timed block (default 10)
+           --repeats N     timed blocks / runs; the median is reported (default 3)
+           --seconds N     approximate length of each end-to-end run (default 10)
+           --no-e2e        learner alone only`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -27,11 +39,21 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
   return n;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     strict: false,
-    options: { envs: { type: 'string' }, steps: { type: 'string' }, repeats: { type: 'string' }, ids: { type: 'string' }, help: { type: 'boolean' } },
+    options: {
+      envs: { type: 'string' },
+      steps: { type: 'string' },
+      repeats: { type: 'string' },
+      ids: { type: 'string' },
+      networks: { type: 'string' },
+      updates: { type: 'string' },
+      seconds: { type: 'string' },
+      'no-e2e': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
   });
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   const name = positionals[0];
@@ -57,10 +79,30 @@ function main(): void {
       console.log(benchEnvs(options));
       return;
     }
+    case 'learner': {
+      const networks = (str(values.networks)?.split(',') ?? [...NETWORK_KINDS]) as NetworkKind[];
+      const unknown = networks.filter((n) => !NETWORK_KINDS.includes(n));
+      if (unknown.length > 0) {
+        console.error(`unknown network(s): ${unknown.join(', ')}. Valid: ${NETWORK_KINDS.join(', ')}`);
+        process.exit(2);
+      }
+      const repeats = positiveInt('repeats', str(values.repeats), 3);
+      const backend = await useWasmBackend();
+      console.log(`learner benchmark on tf.js '${backend}', Node ${process.version}\n`);
+      console.log(await benchLearner({ updates: positiveInt('updates', str(values.updates), 10), repeats, networks }));
+      if (!values['no-e2e']) {
+        console.log();
+        console.log(await benchEndToEnd({ seconds: positiveInt('seconds', str(values.seconds), 10), repeats, networks }));
+      }
+      return;
+    }
     default:
       console.error(`unknown benchmark '${name}'\n\n${USAGE}`);
       process.exit(2);
   }
 }
 
-main();
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});
