@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EnvSettings } from '../envs/registry';
-import { allocateObservations, type ObservationArray } from '../envs/types';
+import { allocateObservations, stackObservations, type ObservationArray } from '../envs/types';
 import { VecEnv } from '../envs/vecEnv';
 import { createNetwork, type Network, type NetworkConfig } from '../model/networks';
 import { setNetworkWeights } from '../model/weights';
@@ -116,8 +116,6 @@ export class Actor {
       }
       observations.set(vec.observations, (t + 1) * N * size);
     }
-    const truncatedObservations = allocateObservations(vec.spec, truncatedObs.length);
-    truncatedObs.forEach((o, k) => truncatedObservations.set(o, k * size));
     return {
       actorIndex,
       policyVersion,
@@ -133,7 +131,7 @@ export class Actor {
       truncated,
       behaviourLogits,
       truncatedIndices: Int32Array.from(truncatedIndices),
-      truncatedObservations,
+      truncatedObservations: stackObservations(vec.spec, truncatedObs),
       episodeReturns: Float64Array.from(episodeReturns),
       episodeLengths: Int32Array.from(episodeLengths),
     };

@@ -49,10 +49,20 @@ export interface Env {
   readonly elapsedSteps: number;
 }
 
+/** What it takes to store observations: their size and dtype. */
+export type ObservationLayout = Pick<EnvSpec, 'observationSize' | 'observationDtype'>;
+
 /** Allocates an observation buffer for `count` observations of `spec`. */
-export function allocateObservations(spec: EnvSpec, count: number): ObservationArray {
+export function allocateObservations(spec: ObservationLayout, count: number): ObservationArray {
   const length = spec.observationSize * count;
   return spec.observationDtype === 'uint8' ? new Uint8Array(length) : new Float32Array(length);
+}
+
+/** Packs separate observations into one buffer, one after another. */
+export function stackObservations(layout: ObservationLayout, observations: readonly ObservationArray[]): ObservationArray {
+  const out = allocateObservations(layout, observations.length);
+  observations.forEach((o, k) => out.set(o, k * layout.observationSize));
+  return out;
 }
 
 /** The current observation as a fresh array (convenience; hot paths use `writeObservation`). */

@@ -1,5 +1,5 @@
 import type { Unroll } from '../actor/unroll';
-import { allocateObservations, type ObservationArray } from '../envs/types';
+import { allocateObservations, stackObservations, type ObservationArray } from '../envs/types';
 
 /**
  * B unrolls stacked time-major into one learner batch whose columns are the
@@ -40,8 +40,8 @@ export function assembleBatch(unrolls: readonly Unroll[]): Batch {
     }
   }
   const cols = unrolls.reduce((n, u) => n + u.numEnvs, 0);
-  const spec = { observationSize: size, observationDtype };
-  const observations = allocateObservations(spec as never, (T + 1) * cols);
+  const layout = { observationSize: size, observationDtype };
+  const observations = allocateObservations(layout, (T + 1) * cols);
   const actions = new Int32Array(T * cols);
   const rewards = new Float32Array(T * cols);
   const terminated = new Uint8Array(T * cols);
@@ -70,8 +70,6 @@ export function assembleBatch(unrolls: readonly Unroll[]): Batch {
     });
     col += N;
   }
-  const truncatedObservations = allocateObservations(spec as never, truncatedObs.length);
-  truncatedObs.forEach((o, k) => truncatedObservations.set(o, k * size));
   return {
     T,
     cols,
@@ -84,7 +82,7 @@ export function assembleBatch(unrolls: readonly Unroll[]): Batch {
     truncated,
     behaviourLogits,
     truncatedIndices: Int32Array.from(truncatedIndices),
-    truncatedObservations,
+    truncatedObservations: stackObservations(layout, truncatedObs),
     policyVersions: unrolls.map((u) => u.policyVersion),
     episodeReturns: unrolls.flatMap((u) => Array.from(u.episodeReturns)),
     episodeLengths: unrolls.flatMap((u) => Array.from(u.episodeLengths)),
