@@ -1,16 +1,17 @@
-import { registerWasmConv2DBackpropFilter } from './wasmConv2DBackpropFilter';
+import { registerWasmConvGradients } from './wasmConvGradients';
 import { registerWasmMaxPoolGrad } from './wasmMaxPoolGrad';
 import { registerWasmBatchMatMulTransposeFirst } from './wasmBatchMatMul';
 
 /**
  * Makes the tf.js WASM backend train our conv nets correctly: adds the
- * missing `Conv2DBackpropFilter`, replaces the faulty `MaxPoolGrad`, and
+ * missing `Conv2DBackpropFilter` and a fast `Conv2DBackpropInput`, replaces the
+ * faulty `MaxPoolGrad`, and
  * routes transposed matrix products through a fast path.
  * Call before the first gradient on `wasm` (in Node and in the browser's
  * WASM fallback). Idempotent.
  */
 export function registerWasmKernelFixes(): void {
-  registerWasmConv2DBackpropFilter();
+  registerWasmConvGradients();
   registerWasmMaxPoolGrad();
   registerWasmBatchMatMulTransposeFirst();
 }

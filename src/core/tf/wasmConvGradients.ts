@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs';
+
+const MARK = 'impalaLabConvGradient';
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+interface ConvGradAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** Runs another WASM kernel directly (kernels cannot call tf ops). */
+function run(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap, backend: unknown): tf.TensorInfo {
+  const kernel = tf.getKernel(name, 'wasm');
+  if (!kernel) throw new Error(`wasm backend lacks ${name}`);
+  return kernel.kernelFunc({ inputs, attrs, backend } as KernelArgs) as tf.TensorInfo;
+}
+
+/** Frees intermediate results made inside a kernel. */
+function free(backend: unknown, ...infos: tf.TensorInfo[]): void {
+  for (const info of infos) (backend as tf.KernelBackend).disposeData(info.dataId);
+}
+
+/** Checks what these kernels support and returns the conv geometry. */
+function geometry(where: string, xShape: number[], filterShape: number[], attrs: ConvGradAttrs) {
+  const { strides, pad, dataFormat, dimRoundingMode } = attrs;
+  if (dataFormat !== 'NHWC') throw new Error(`${where} on wasm supports NHWC only, got ${dataFormat}`);
+  const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
+  // Our networks downsample by pooling; stride 1 keeps these kernels simple and checked.
+  if (sh !== 1 || sw !== 1) throw new Error(`${where} on wasm supports stride 1 only, got [${sh}, ${sw}]`);
+  if (typeof pad === 'object') throw new Error(`${where} on wasm does not support explicit padding`);
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    1,
+    1,
+    pad,
+    dimRoundingMode,
+  );
+}
+
+/**
+ * dW[kh, kw, ci, co] = sum_{b, oy, ox} x[b, oy + kh - pt, ox + kw - pl, ci] dy[b, oy, ox, co]
+ * (stride 1) is itself a 'valid' convolution once batch and channels trade
+ * places: with X[ci, y, x, b] the zero-padded input and F[oy, ox, b, co] = dy,
+ * conv(X, F)[ci, kh, kw, co] is the sum above. That runs on WASM's fast
+ * forward convolution (13x faster than an im2col product here).
+ */
+function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const a = attrs as unknown as ConvGradAttrs & { filterShape: [number, number, number, number] };
+  const info = geometry('Conv2DBackpropFilter', x.shape, a.filterShape, a);
+  const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = info;
+  const { top, left } = info.padInfo;
+  const bottom = OH + KH - 1 - H - top;
+  const right = OW + KW - 1 - W - left;
+  if (bottom < 0 || right < 0) throw new Error('Conv2DBackpropFilter on wasm: unsupported padding');
+  const padded = run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }, backend);
+  const input = run('Transpose', { x: padded }, { perm: [3, 1, 2, 0] }, backend);
+  const filter = run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] }, backend);
+  const out = run('Conv2D', { x: input, filter }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] }, backend);
+  const dw = run('Transpose', { x: out }, { perm: [1, 2, 0, 3] }, backend);
+  free(backend, padded, input, filter, out);
+  return dw;
+}
+
+/**
+ * dx[b, iy, ix, ci] = sum_{kh, kw, co} dy[b, iy - kh + pt, ix - kw + pl, co] W[kh, kw, ci, co]
+ * (stride 1): a forward 'valid' convolution of dy, zero-padded by
+ * KH-1-pt above and KW-1-pl on the left, with the filter flipped in space
+ * and its channel axes swapped, W'[kh, kw, co, ci] = W[KH-1-kh, KW-1-kw, ci, co].
+ * The forward convolution is WASM's fast path.
+ */
+function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
+  const { inputs, attrs, backend } = args;
+  const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+  const a = attrs as unknown as ConvGradAttrs & { inputShape: [number, number, number, number] };
+  const info = geometry('Conv2DBackpropInput', a.inputShape, filter.shape, a);
+  const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = info;
+  const { top, left } = info.padInfo;
+  const padTop = KH - 1 - top;
+  const padLeft = KW - 1 - left;
+  const padBottom = H - OH + KH - 1 - padTop;
+  const padRight = W - OW + KW - 1 - padLeft;
+  if (padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0) throw new Error('Conv2DBackpropInput on wasm: unsupported padding');
+  const padded = run('PadV2', { x: dy }, { paddings: [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]], constantValue: 0 }, backend);
+  const flipped = run('Reverse', { x: filter }, { dims: [0, 1] }, backend);
+  const swapped = run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] }, backend);
+  const dx = run('Conv2D', { x: padded, filter: swapped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] }, backend);
+  free(backend, padded, flipped, swapped);
+  return dx;
+}
+
+function replace(kernelName: string, kernelFunc: tf.KernelFunc): void {
+  const existing = tf.getKernel(kernelName, 'wasm');
+  if (existing && (existing.kernelFunc as unknown as Record<string, unknown>)[MARK]) return;
+  (kernelFunc as unknown as Record<string, unknown>)[MARK] = true;
+  if (existing) tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+}
+
+/**
+ * The convolution gradients on tf.js 4.22's WASM backend: it has no
+ * `Conv2DBackpropFilter` at all (so a conv net cannot train there as it
+ * stands), and its `Conv2DBackpropInput` is a slow direct loop. Both are
+ * replaced by compositions of WASM's fast kernels (padding, transposes and
+ * one forward convolution), so one model definition,
+ * plain `tf.conv2d`, trains on every backend. Stride 1. Idempotent.
+ */
+export function registerWasmConvGradients(): void {
+  replace('Conv2DBackpropFilter', conv2DBackpropFilter as tf.KernelFunc);
+  replace('Conv2DBackpropInput', conv2DBackpropInput as tf.KernelFunc);
+}
