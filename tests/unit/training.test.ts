@@ -64,6 +64,63 @@ describe('TrainingRun', () => {
   });
 });
 
+describe('TrainingRun controls', () => {
+  function setup(config: ExperimentConfig, deterministic: boolean, onUpdate: (r: MetricsRecord, run: TrainingRun) => void) {
+    const spec = createEnv(config.env, { seed: 0 }).spec;
+    const learner = new Learner(learnerOptionsFor(config, spec));
+    const actors = Array.from({ length: deterministic ? 1 : config.actors }, (_, i) => new InProcessActor(actorOptionsFor(config, spec, i)));
+    const run: TrainingRun = new TrainingRun({ config, learner, actors, deterministic, scheduler, onUpdate: (r) => onUpdate(r, run) });
+    return { run, learner, dispose: () => (learner.dispose(), actors.forEach((a) => a.dispose())) };
+  }
+
+  it('pause, step and resume continue exactly where the run stopped (deterministic mode)', async () => {
+    const config = { ...DEFAULT_CONFIG, frames: 1600 };
+    const straight = await train(config, true);
+    const records: MetricsRecord[] = [];
+    const { run, learner, dispose } = setup(config, true, (r, self) => {
+      records.push(r);
+      if (records.length === 5) self.pause();
+    });
+    const done = run.run();
+    while (run.state !== 'paused') await new Promise((r) => setTimeout(r, 1));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(records.length).toBe(5);
+    await expect(run.step()).resolves.toMatchObject({ updates: 6 });
+    await run.step();
+    expect(records.length).toBe(7);
+    run.resume();
+    await done;
+    expect(run.state).toBe('finished');
+    expect(records.map(timeless)).toEqual(straight.records.map(timeless));
+    expect((await learner.getWeights()).map((w) => Array.from(w))).toEqual(straight.weights.map((w) => Array.from(w)));
+    dispose();
+  });
+
+  it('pausing holds concurrent actors and learner; stop ends a paused run', async () => {
+    const config = { ...DEFAULT_CONFIG, frames: 10_000_000, actors: 2 };
+    let updates = 0;
+    const { run, dispose } = setup(config, false, () => updates++);
+    const done = run.run();
+    while (updates < 3) await new Promise((r) => setTimeout(r, 1));
+    run.pause();
+    await new Promise((r) => setTimeout(r, 30));
+    const atPause = updates;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(updates).toBe(atPause);
+    await run.step();
+    expect(updates).toBe(atPause + 1);
+    await expect(run.step().then(() => run.step())).resolves.toBeDefined();
+    run.resume();
+    while (updates < atPause + 6) await new Promise((r) => setTimeout(r, 1));
+    run.pause();
+    run.stop();
+    await done;
+    expect(run.state).toBe('stopped');
+    await expect(run.step()).rejects.toThrow(/paused run/);
+    dispose();
+  });
+});
+
 describe('WeightPublisher', () => {
   it('hands actors the weights of `lag` updates ago', () => {
     const p = new WeightPublisher(2);

@@ -39,6 +39,13 @@ export class BoundedQueue<T> {
     });
   }
 
+  /** Takes up to n of the oldest items that are there now, without waiting. */
+  drain(n: number): T[] {
+    const items = this.items.splice(0, n);
+    if (items.length > 0) this.waitingPutters.splice(0).forEach((wake) => wake());
+    return items;
+  }
+
   /** Wakes every waiter with `reason`; later calls reject with it. */
   close(reason = new Error('queue closed')): void {
     this.closedReason = reason;

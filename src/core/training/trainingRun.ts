@@ -36,13 +36,15 @@ export interface TrainingRunOptions {
   onUpdate?: (record: MetricsRecord) => void;
 }
 
-export type RunState = 'idle' | 'running' | 'finished' | 'stopped' | 'failed';
+export type RunState = 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
 
 /**
  * The IMPALA training loop (paper section 3): actors produce unrolls with
  * possibly stale weights, the learner consumes batches of B, updates, and
  * publishes versioned weights. Runs until `config.frames` frames have been
- * learned from, or until `stop()`.
+ * learned from, or until `stop()`. `pause()` holds actors and learner
+ * after the work in flight; `step()` then performs exactly one update;
+ * `resume()` continues where it stopped.
  */
 export class TrainingRun {
   private readonly queue: BoundedQueue<Unroll>;
@@ -52,6 +54,12 @@ export class TrainingRun {
   private runState: RunState = 'idle';
   private failure: Error | null = null;
   private startedAt = 0;
+  private pausedAt = 0;
+  private pausedMs = 0;
+  private readonly gateWaiters: (() => void)[] = [];
+  private stepping = false;
+  /** Unrolls the learner took as a pause began: learned from first, by step() or after resume(). */
+  private held: Unroll[] = [];
   lastRecord: MetricsRecord | null = null;
 
   constructor(private readonly options: TrainingRunOptions) {
@@ -87,7 +95,7 @@ export class TrainingRun {
         }
       }
       if (this.failure) throw this.failure;
-      if (this.runState === 'running') this.runState = 'finished';
+      if (this.runState === 'running' || this.runState === 'paused') this.runState = 'finished';
     } catch (e) {
       this.runState = 'failed';
       throw e;
@@ -96,12 +104,65 @@ export class TrainingRun {
 
   /** Ends the run after the update in progress. */
   stop(): void {
-    if (this.runState === 'running') this.runState = 'stopped';
+    if (this.runState === 'running' || this.runState === 'paused') this.runState = 'stopped';
     this.queue.close(new Error('training stopped'));
+    this.openGate();
+  }
+
+  /** Holds actors and learner once their work in flight is done (an unroll finishes; an update completes). */
+  pause(): void {
+    if (this.runState !== 'running') return;
+    this.runState = 'paused';
+    this.pausedAt = this.options.scheduler.now();
+  }
+
+  /** Continues a paused run exactly where it stopped. */
+  resume(): void {
+    if (this.runState !== 'paused') return;
+    this.pausedMs += this.options.scheduler.now() - this.pausedAt;
+    this.runState = 'running';
+    this.openGate();
+  }
+
+  /**
+   * While paused: one learner update on B unrolls (those already queued,
+   * then fresh ones from the actors in turn), and the new weights
+   * published. Resolves with its metrics.
+   */
+  async step(): Promise<MetricsRecord> {
+    if (this.runState !== 'paused') throw new Error(`TrainingRun: step() needs a paused run, not '${this.runState}'`);
+    if (this.stepping) throw new Error('TrainingRun: a step is already in progress');
+    this.stepping = true;
+    try {
+      const B = this.options.config.batchSize;
+      const t0 = this.options.scheduler.now();
+      const unrolls = this.held.splice(0, B);
+      unrolls.push(...this.queue.drain(B - unrolls.length));
+      const actors = this.options.actors;
+      for (let i = 0; unrolls.length < B; i++) {
+        const index = i % actors.length;
+        await this.refreshWeights(actors[index]!, index);
+        unrolls.push(await actors[index]!.unroll());
+      }
+      await this.learnFrom(unrolls, t0, false);
+      return this.lastRecord!;
+    } finally {
+      this.stepping = false;
+    }
   }
 
   private get active(): boolean {
-    return this.runState === 'running' && this.options.learner.framesSeen < this.options.config.frames;
+    const live = this.runState === 'running' || this.runState === 'paused';
+    return live && this.options.learner.framesSeen < this.options.config.frames;
+  }
+
+  /** Waits while the run is paused. */
+  private async gate(): Promise<void> {
+    while (this.runState === 'paused') await new Promise<void>((resolve) => this.gateWaiters.push(resolve));
+  }
+
+  private openGate(): void {
+    this.gateWaiters.splice(0).forEach((wake) => wake());
   }
 
   private async refreshWeights(actor: ActorHandle, index: number): Promise<void> {
@@ -115,6 +176,8 @@ export class TrainingRun {
   private async actorLoop(actor: ActorHandle, index: number): Promise<void> {
     try {
       while (this.active) {
+        await this.gate();
+        if (!this.active) break;
         await this.refreshWeights(actor, index);
         const unroll = await actor.unroll();
         await this.queue.put(unroll);
@@ -130,13 +193,20 @@ export class TrainingRun {
   private async learnerLoop(): Promise<void> {
     const B = this.options.config.batchSize;
     while (this.active) {
+      await this.gate();
+      if (!this.active) break;
       const t0 = this.options.scheduler.now();
-      let unrolls: Unroll[];
+      const unrolls = this.held.splice(0, B);
       try {
-        unrolls = await this.queue.take(B);
+        if (unrolls.length < B) unrolls.push(...(await this.queue.take(B - unrolls.length)));
       } catch (e) {
         if (this.active && !this.failure) throw e;
         return;
+      }
+      if (this.runState === 'paused') {
+        // A take that was already waiting when the pause began: hold the unrolls, learn nothing now.
+        this.held.unshift(...unrolls);
+        continue;
       }
       await this.learnFrom(unrolls, t0);
     }
@@ -146,6 +216,8 @@ export class TrainingRun {
     const actor = this.options.actors[0]!;
     const B = this.options.config.batchSize;
     while (this.active) {
+      await this.gate();
+      if (!this.active) break;
       await this.refreshWeights(actor, 0);
       const t0 = this.options.scheduler.now();
       const unrolls: Unroll[] = [];
@@ -154,7 +226,7 @@ export class TrainingRun {
     }
   }
 
-  private async learnFrom(unrolls: Unroll[], t0: number): Promise<void> {
+  private async learnFrom(unrolls: Unroll[], t0: number, yieldAfter = true): Promise<void> {
     const { learner, scheduler } = this.options;
     const t1 = scheduler.now();
     const batch = assembleBatch(unrolls);
@@ -170,10 +242,10 @@ export class TrainingRun {
       policyVersions: batch.policyVersions,
       queueDepth: this.queue.size,
       times: { wait: t1 - t0, assemble: t2 - t1, update: t3 - t2, publish: t4 - t3 },
-      wallSeconds: (t4 - this.startedAt) / 1000,
+      wallSeconds: (t4 - this.startedAt - this.pausedMs - (this.runState === 'paused' ? t4 - this.pausedAt : 0)) / 1000,
     });
     this.lastRecord = record;
     this.options.onUpdate?.(record);
-    await scheduler.yieldToEventLoop();
+    if (yieldAfter) await scheduler.yieldToEventLoop();
   }
 }
