@@ -34,6 +34,8 @@ export interface TrainingRunOptions {
   scheduler: Scheduler;
   /** Called after every update with its metrics. */
   onUpdate?: (record: MetricsRecord) => void;
+  /** Called with the episodes that finished in each batch, and the learner's frame count after it. */
+  onEpisodes?: (returns: readonly number[], lengths: readonly number[], frames: number) => void;
 }
 
 export type RunState = 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
@@ -236,6 +238,7 @@ export class TrainingRun {
     if (result.applied) this.publisher.publish(learner.version, await learner.getWeights());
     const t4 = scheduler.now();
     this.metrics.addEpisodes(batch.episodeReturns, batch.episodeLengths);
+    if (batch.episodeReturns.length > 0) this.options.onEpisodes?.(batch.episodeReturns, batch.episodeLengths, learner.framesSeen);
     const record = this.metrics.record({
       frames: learner.framesSeen,
       result,
