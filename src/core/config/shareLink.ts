@@ -1,0 +1,251 @@
+import {
+  CONFIG_FIELDS,
+  configFieldByKey,
+  configFieldByUrlKey,
+  describeExpected,
+  formatNumber,
+  formatValue,
+  parseFieldValue,
+  validateConfig,
+  type ConfigField,
+  type ConfigKey,
+  type ConfigValue,
+  type ExperimentConfig,
+} from './experimentConfig';
+
+/**
+ * Share links: an experiment written into the URL hash, e.g.
+ * `#env=minatar/breakout&lr=0.008&T=20&_hide=lr,reset`.
+ *
+ * - Only settings that differ from `DEFAULT_CONFIG` are written, in
+ *   `CONFIG_FIELDS` order, under their short `urlKey`s.
+ * - `_hide` lists controls a teacher hides in a "lesson link" (TensorFlow
+ *   Playground's idea): settings by `urlKey`, UI controls by id, sorted.
+ * - Decoding is lenient and never throws: unknown keys and hide ids are
+ *   ignored; every invalid value is named in a problem and replaced by its
+ *   default; cross-field conflicts are fixed as `validateConfig` does.
+ *
+ * DOM-free: callers pass `location.hash` in and write the result back.
+ */
+
+/** UI controls a lesson link may hide, besides each setting (named by its config key). */
+export const HIDEABLE_UI_CONTROLS = [
+  'presets',
+  /** The whole settings panel. */
+  'settings',
+  /** The advanced settings. */
+  'advanced',
+  'train',
+  'pause',
+  'step',
+  'reset',
+  'share',
+  /** Model download and load. */
+  'model',
+  'backend',
+  /** Every chart. */
+  'charts',
+  'chart.return',
+  'chart.fps',
+  'chart.lag',
+  'chart.loss',
+  'chart.entropy',
+  'chart.clippedRho',
+  'replay',
+] as const;
+
+export type HideableUiControl = (typeof HIDEABLE_UI_CONTROLS)[number];
+/** A setting (its `ExperimentConfig` key) or a UI control. */
+export type HideableControl = ConfigKey | HideableUiControl;
+
+/** Every hideable control: the settings in `CONFIG_FIELDS` order, then the UI controls. `decodeShareHash` returns hidden ones in this order. */
+export const HIDEABLE_CONTROLS: readonly HideableControl[] = [...CONFIG_FIELDS.map((f) => f.key), ...HIDEABLE_UI_CONTROLS];
+
+/** The hash parameter that lists hidden controls; no `urlKey` starts with '_'. */
+export const HIDE_PARAM = '_hide';
+
+/** Characters of a hash read at most; a link of every setting and every hide id is under 1 KB. */
+export const MAX_SHARE_HASH_LENGTH = 8192;
+
+/** Bad values are shown up to this many characters. */
+const MAX_SHOWN = 40;
+/** Enums with more choices are not listed in messages (the settings panel lists them). */
+const MAX_CHOICES_LISTED = 4;
+
+const HIDE_RANK = new Map<HideableControl, number>(HIDEABLE_CONTROLS.map((c, i) => [c, i]));
+const UI_CONTROLS: ReadonlySet<string> = new Set(HIDEABLE_UI_CONTROLS);
+
+// ---------------------------------------------------------------------------
+// Encoding
+
+/** Kept as they are inside values: they are legal in a fragment and keep links readable. */
+const SAFE_ESCAPES: Readonly<Record<string, string>> = { '%2F': '/', '%2C': ',', '%3A': ':' };
+
+/** `encodeURIComponent`, with '/', ',' and ':' left readable ('.' and '-' already are). */
+function escapeText(text: string): string {
+  // Every '%' of the output starts an escape (a literal '%' becomes %25), so
+  // matching left to right finds only whole escapes.
+  return encodeURIComponent(text).replace(/%2F|%2C|%3A/g, (escape) => SAFE_ESCAPES[escape] ?? escape);
+}
+
+/** A value as `parseFieldValue` reads it back: numbers in their shortest exact form (0.008, 6e-4, 1e10). */
+function writeValue(value: ConfigValue): string {
+  if (typeof value === 'number') return formatNumber(value);
+  if (typeof value === 'boolean') return String(value);
+  return escapeText(value);
+}
+
+/** The `_hide` token of a control: a setting's `urlKey`, or the UI control's id. */
+function hideToken(control: HideableControl): string {
+  return configFieldByKey(control)?.urlKey ?? control;
+}
+
+/**
+ * The hash of a share link: '#' then `urlKey=value` for each setting that
+ * differs from its default, then `_hide=...` when `hidden` is not empty;
+ * '' when there is nothing to write. Values are written as given (decoding
+ * checks them).
+ */
+export function encodeShareHash(config: ExperimentConfig, hidden: readonly HideableControl[] = []): string {
+  const parts: string[] = [];
+  for (const field of CONFIG_FIELDS) {
+    const value = config[field.key];
+    if (value !== field.default) parts.push(`${field.urlKey}=${writeValue(value)}`);
+  }
+  const tokens = [...new Set(hidden.map(hideToken))].sort();
+  if (tokens.length > 0) parts.push(`${HIDE_PARAM}=${tokens.map(escapeText).join(',')}`);
+  return parts.length === 0 ? '' : `#${parts.join('&')}`;
+}
+
+// ---------------------------------------------------------------------------
+// Decoding
+
+export interface ShareHashDecoding {
+  /** Always complete and valid: `parseConfigStrict(config)` accepts it. */
+  config: ExperimentConfig;
+  /** The controls to hide, in `HIDEABLE_CONTROLS` order, without repeats. */
+  hidden: HideableControl[];
+  /** One short sentence per value the link gave but the config does not use; empty for a clean link. */
+  problems: string[];
+  /** The settings whose value came from the link (valid, and kept after cross-field checks), in `CONFIG_FIELDS` order. */
+  changed: ConfigKey[];
+}
+
+/** `decodeURIComponent`, or `undefined` for malformed percent-encoding. */
+function unescapeText(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A value from the link, safe to show: control characters replaced, long text cut. */
+function shown(text: string): string {
+  // eslint-disable-next-line no-control-regex -- replacing control characters is the point
+  const printable = text.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return printable.length > MAX_SHOWN ? `${printable.slice(0, MAX_SHOWN)}...` : printable;
+}
+
+function expectedText(field: ConfigField): string {
+  if (field.kind === 'enum' && field.choices.length > MAX_CHOICES_LISTED) return `one of the ${field.choices.length} choices`;
+  return describeExpected(field);
+}
+
+/** The text after '#' (a whole URL may be given), or after a leading '?', trimmed. */
+function hashBody(hash: string): string {
+  const trimmed = hash.trim();
+  const sharp = trimmed.indexOf('#');
+  if (sharp >= 0) return trimmed.slice(sharp + 1);
+  return trimmed.startsWith('?') ? trimmed.slice(1) : trimmed;
+}
+
+/** Adds the controls named in one `_hide` value; unknown ids are ignored. */
+function readHidden(raw: string, hidden: Set<HideableControl>): void {
+  // Decode the whole list first, so that an escaped comma (%2C) still splits.
+  const whole = unescapeText(raw);
+  const tokens = whole === undefined ? raw.split(',').map(unescapeText) : whole.split(',');
+  for (const token of tokens) {
+    if (token === undefined) continue;
+    const control = configFieldByUrlKey(token)?.key ?? configFieldByKey(token)?.key ?? (UI_CONTROLS.has(token) ? (token as HideableUiControl) : undefined);
+    if (control !== undefined) hidden.add(control);
+  }
+}
+
+/** A setting's raw texts from the link, in order; `undefined` for a key without '='. */
+type RawValues = Map<ConfigField, (string | undefined)[]>;
+
+/** Parses the last text given for `field`, or names why the default is used. */
+function readValue(field: ConfigField, texts: readonly (string | undefined)[], problems: string[]): ConfigValue | undefined {
+  const fallback = `using ${formatValue(field.default)}`;
+  if (texts.length > 1) problems.push(`Link: ${field.label} is given ${texts.length} times; the last one counts.`);
+  const raw = texts[texts.length - 1];
+  if (raw === undefined || raw === '') {
+    problems.push(`Link: ${field.label} has no value; ${fallback}.`);
+    return undefined;
+  }
+  const text = unescapeText(raw);
+  if (text === undefined) {
+    problems.push(`Link: ${field.label} '${shown(raw)}' is not valid percent-encoding; ${fallback}.`);
+    return undefined;
+  }
+  const parsed = parseFieldValue(field, text);
+  if (!parsed.ok) {
+    problems.push(`Link: ${field.label} '${shown(text)}' is not ${expectedText(field)}; ${fallback}.`);
+    return undefined;
+  }
+  return parsed.value;
+}
+
+/**
+ * Reads a share-link hash (`location.hash`, with or without its '#'; a
+ * leading '?' or a whole URL also works). Never throws, whatever the text:
+ * - unknown keys, unknown hide ids and empty parts are ignored silently;
+ * - an invalid, empty or badly percent-encoded value is named and replaced
+ *   by its default; a repeated key is named and its last value counts;
+ * - only the first `MAX_SHARE_HASH_LENGTH` characters are read (cut at the
+ *   last whole parameter), and a longer hash is reported;
+ * - cross-field conflicts are fixed and reported by `validateConfig`.
+ */
+export function decodeShareHash(hash: string): ShareHashDecoding {
+  const problems: string[] = [];
+  let body = hashBody(hash);
+  if (body.length > MAX_SHARE_HASH_LENGTH) {
+    const cut = body.lastIndexOf('&', MAX_SHARE_HASH_LENGTH);
+    body = cut < 0 ? '' : body.slice(0, cut);
+    problems.push(`Link: longer than ${MAX_SHARE_HASH_LENGTH} characters; only the first ${MAX_SHARE_HASH_LENGTH} were read.`);
+  }
+
+  const raw: RawValues = new Map();
+  const hiddenSet = new Set<HideableControl>();
+  for (const part of body.split('&')) {
+    if (part === '') continue;
+    const equals = part.indexOf('=');
+    const key = unescapeText(equals < 0 ? part : part.slice(0, equals));
+    const value = equals < 0 ? undefined : part.slice(equals + 1);
+    if (key === HIDE_PARAM) {
+      if (value !== undefined) readHidden(value, hiddenSet);
+      continue;
+    }
+    const field = key === undefined ? undefined : configFieldByUrlKey(key);
+    if (field === undefined) continue; // unknown keys are ignored
+    const texts = raw.get(field);
+    if (texts === undefined) raw.set(field, [value]);
+    else texts.push(value);
+  }
+
+  const given: Partial<Record<ConfigKey, ConfigValue>> = {};
+  for (const field of CONFIG_FIELDS) {
+    const texts = raw.get(field);
+    if (texts === undefined) continue;
+    const value = readValue(field, texts, problems);
+    if (value !== undefined) given[field.key] = value;
+  }
+
+  const validation = validateConfig(given);
+  problems.push(...validation.problems.map((p) => `Link: ${p}.`));
+  const config = validation.config;
+  const changed = CONFIG_FIELDS.filter((f) => f.key in given && given[f.key] === config[f.key]).map((f) => f.key);
+  const hidden = [...hiddenSet].sort((a, b) => (HIDE_RANK.get(a) ?? 0) - (HIDE_RANK.get(b) ?? 0));
+  return { config, hidden, problems, changed };
+}
