@@ -1,0 +1,116 @@
+import { DEFAULT_CONFIG, validateConfig, type ExperimentConfig } from './experimentConfig';
+
+/**
+ * Ready-made experiments for the settings panel: a preset names only the
+ * settings it changes; `applyPreset` fills in the rest from `DEFAULT_CONFIG`,
+ * so picking one resets everything it does not name.
+ */
+
+/** One run of a side-by-side comparison: its legend and the settings that set it apart. */
+export interface PresetRun {
+  label: string;
+  overrides: Partial<ExperimentConfig>;
+}
+
+export interface Preset {
+  /** Stable: share links and tests name presets by it. */
+  id: string;
+  title: string;
+  /** One or two sentences for a student. */
+  description: string;
+  config: Partial<ExperimentConfig>;
+  /** When present, the preset is several runs of `config`, each with its overrides on top. */
+  comparison?: PresetRun[];
+}
+
+/**
+ * The MinAtar settings that learned Breakout well here: 16 environments per
+ * actor so that one forward pass acts for many games, longer unrolls (T = 20)
+ * and batches (B = 4) than CartPole's, and a queue twice B.
+ */
+const MINATAR_SETTINGS: Partial<ExperimentConfig> = {
+  network: 'minatar',
+  envsPerActor: 16,
+  unrollLength: 20,
+  batchSize: 4,
+  queueCapacity: 8,
+  learningRate: 0.008,
+  frames: 5_000_000,
+  stickyActionProb: 0.1,
+  actionSet: 'full',
+};
+
+function minatarPreset(game: string, title: string, description: string): Preset {
+  return { id: game, title, description, config: { env: `minatar/${game}`, ...MINATAR_SETTINGS } };
+}
+
+const MINATAR_NOTE = 'Uses the settings that learned Breakout well here; 5 million frames take a while.';
+
+export const PRESETS: readonly Preset[] = [
+  {
+    id: 'cartpole',
+    title: 'CartPole in under a minute',
+    description:
+      'Balance a pole on a moving cart with the default settings (2 actors, T = 10, B = 2, 200,000 frames): the quickest way to watch IMPALA learn.',
+    // The defaults are tuned for CartPole; naming the env is all it takes.
+    config: { env: 'classic/CartPole-v1' },
+  },
+  minatarPreset(
+    'breakout',
+    'MinAtar Breakout',
+    'Bounce a ball off a paddle to clear rows of bricks, with 16 environments per actor, T = 20 and B = 4; these settings learned Breakout well here.',
+  ),
+  minatarPreset(
+    'asterix',
+    'MinAtar Asterix',
+    `Move between lanes to collect treasure and dodge enemies that speed up over time. ${MINATAR_NOTE}`,
+  ),
+  minatarPreset(
+    'freeway',
+    'MinAtar Freeway',
+    `Guide a chicken across a road of speeding cars; the reward is sparse, one point per crossing. ${MINATAR_NOTE}`,
+  ),
+  minatarPreset(
+    'seaquest',
+    'MinAtar Seaquest',
+    `Shoot enemy submarines, rescue divers and surface before the oxygen runs out, which takes planning far ahead. ${MINATAR_NOTE}`,
+  ),
+  minatarPreset(
+    'space_invaders',
+    'MinAtar Space Invaders',
+    `Shoot down a fleet of aliens that marches closer and fires back. ${MINATAR_NOTE}`,
+  ),
+  {
+    id: 'ablation',
+    title: 'V-trace vs no correction (policy lag)',
+    description:
+      'Two CartPole runs side by side whose actors act with weights 8 learner updates old: one corrects with V-trace, the other treats the data as on-policy, as in the paper\'s ablation (section 5.2.1).',
+    config: { env: 'classic/CartPole-v1', policyLag: 8, frames: 200_000 },
+    comparison: [
+      { label: 'V-trace', overrides: { correction: 'vtrace' } },
+      { label: 'No correction', overrides: { correction: 'none' } },
+    ],
+  },
+];
+
+/** The preset with this id, or `undefined`. */
+export function presetById(id: string): Preset | undefined {
+  return PRESETS.find((p) => p.id === id);
+}
+
+/** The full configuration of a preset: its settings over the defaults. */
+export function applyPreset(preset: Preset): ExperimentConfig {
+  return validateConfig({ ...DEFAULT_CONFIG, ...preset.config }).config;
+}
+
+/**
+ * The full configuration of every run a preset starts: one per comparison
+ * entry, or the preset alone (labelled with its title) when it compares nothing.
+ */
+export function presetRuns(preset: Preset): { label: string; config: ExperimentConfig }[] {
+  if (!preset.comparison) return [{ label: preset.title, config: applyPreset(preset) }];
+  return preset.comparison.map((run) => ({
+    label: run.label,
+    config: validateConfig({ ...DEFAULT_CONFIG, ...preset.config, ...run.overrides }).config,
+  }));
+}

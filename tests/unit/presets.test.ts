@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, parseConfigStrict, type ExperimentConfig } from '../../src/core/config/experimentConfig';
+import { applyPreset, presetById, presetRuns, PRESETS } from '../../src/core/config/presets';
+import { ENV_IDS } from '../../src/core/envs/registry';
+
+describe('PRESETS', () => {
+  it('have unique ids and titles, and a description of one or two sentences', () => {
+    expect(new Set(PRESETS.map((p) => p.id)).size).toBe(PRESETS.length);
+    expect(new Set(PRESETS.map((p) => p.title)).size).toBe(PRESETS.length);
+    for (const preset of PRESETS) {
+      expect(preset.title.length, preset.id).toBeGreaterThan(0);
+      const sentences = preset.description.split(/[.!?](?:\s|$)/).filter((s) => s.trim().length > 0);
+      expect(sentences.length, preset.id).toBeGreaterThanOrEqual(1);
+      expect(sentences.length, preset.id).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('each pass parseConfigStrict with no problems', () => {
+    for (const preset of PRESETS) {
+      expect(() => parseConfigStrict(preset.config), preset.id).not.toThrow();
+      expect(() => parseConfigStrict({ ...DEFAULT_CONFIG, ...preset.config }), preset.id).not.toThrow();
+    }
+  });
+
+  it('have valid comparison overrides with distinct labels', () => {
+    const compared = PRESETS.filter((p) => p.comparison !== undefined);
+    expect(compared.length).toBeGreaterThan(0);
+    for (const preset of compared) {
+      const runs = preset.comparison ?? [];
+      expect(runs.length, preset.id).toBeGreaterThanOrEqual(2);
+      expect(new Set(runs.map((r) => r.label)).size, preset.id).toBe(runs.length);
+      for (const run of runs) {
+        expect(() => parseConfigStrict(run.overrides), `${preset.id}/${run.label}`).not.toThrow();
+        expect(() => parseConfigStrict({ ...preset.config, ...run.overrides }), `${preset.id}/${run.label}`).not.toThrow();
+      }
+    }
+  });
+
+  it('name registered environments, and one preset per MinAtar game', () => {
+    for (const preset of PRESETS) {
+      if (preset.config.env !== undefined) expect(ENV_IDS, preset.id).toContain(preset.config.env);
+    }
+    const minatar = ENV_IDS.filter((id) => id.startsWith('minatar/'));
+    for (const env of minatar) expect(PRESETS.filter((p) => p.config.env === env).length, env).toBe(1);
+  });
+
+  it('give MinAtar games the settings that learned Breakout', () => {
+    const expected: Partial<ExperimentConfig> = {
+      network: 'minatar',
+      envsPerActor: 16,
+      unrollLength: 20,
+      batchSize: 4,
+      queueCapacity: 8,
+      learningRate: 0.008,
+      frames: 5_000_000,
+      stickyActionProb: 0.1,
+      actionSet: 'full',
+    };
+    for (const game of ['breakout', 'asterix', 'freeway', 'seaquest', 'space_invaders']) {
+      const preset = presetById(game);
+      expect(preset, game).toBeDefined();
+      expect(preset?.config).toEqual({ env: `minatar/${game}`, ...expected });
+    }
+  });
+
+  it('CartPole is the defaults', () => {
+    const preset = presetById('cartpole');
+    expect(preset).toBeDefined();
+    if (preset) expect(applyPreset(preset)).toEqual({ ...DEFAULT_CONFIG, env: 'classic/CartPole-v1' });
+  });
+
+  it('the ablation compares V-trace with no correction under a policy lag of 8', () => {
+    const preset = presetById('ablation');
+    expect(preset).toBeDefined();
+    if (!preset) return;
+    const runs = presetRuns(preset);
+    expect(runs.map((r) => r.label)).toEqual(['V-trace', 'No correction']);
+    expect(runs.map((r) => r.config.correction)).toEqual(['vtrace', 'none']);
+    for (const run of runs) {
+      expect(run.config).toEqual({
+        ...DEFAULT_CONFIG,
+        env: 'classic/CartPole-v1',
+        policyLag: 8,
+        frames: 200_000,
+        correction: run.config.correction,
+      });
+    }
+  });
+});
+
+describe('applyPreset', () => {
+  it('sets every named setting over the defaults and resets the rest', () => {
+    for (const preset of PRESETS) {
+      const config = applyPreset(preset);
+      expect(config, preset.id).toEqual({ ...DEFAULT_CONFIG, ...preset.config });
+      expect(presetRuns(preset).length, preset.id).toBe(preset.comparison?.length ?? 1);
+    }
+  });
+});
+
+describe('presetById', () => {
+  it('finds every preset and nothing else', () => {
+    for (const preset of PRESETS) expect(presetById(preset.id)).toBe(preset);
+    expect(presetById('no-such-preset')).toBeUndefined();
+    expect(presetById('')).toBeUndefined();
+  });
+});
