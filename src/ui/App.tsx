@@ -1,20 +1,99 @@
+import { useCallback, useEffect, useState } from 'react';
+import { Lab } from './lab/lab';
+import { FrameRateMeter } from './lab/frameRateMeter';
+import { useLab } from './useLab';
+import { ControlsBar } from './components/ControlsBar';
+import { StatusPanel } from './components/StatusPanel';
+import { BackendBadge } from './components/BackendBadge';
+import { ModelPanel } from './components/ModelPanel';
+import { LinkBanner } from './components/LinkBanner';
+import { SettingsPanel } from './settings/SettingsPanel';
+import { PresetPicker } from './settings/PresetPicker';
+import { TrainingCharts } from './charts/TrainingCharts';
+import { ReplayViewer } from './replay/ReplayViewer';
 import { EnvViewer } from './EnvViewer';
 
-/**
- * The lab's page. For now: the environment suite, played by a uniformly
- * random policy, so that every game and its renderer can be seen.
- */
+/** The lab's page: a thin React view over the framework-free Lab store. */
 export function App() {
+  const [lab] = useState(() => new Lab(location.hash));
+  const [meter] = useState(() => new FrameRateMeter());
+  const state = useLab(lab);
+  const isHidden = useCallback((id: string) => state.hidden.has(id as never), [state.hidden]);
+
+  useEffect(() => {
+    meter.start();
+    return () => meter.stop();
+  }, [meter]);
+
+  // The URL carries the experiment: written as the user changes settings.
+  useEffect(() => {
+    const hash = lab.shareHash();
+    const url = `${location.pathname}${location.search}${hash}`;
+    if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', url);
+  }, [lab, state.config, state.hidden]);
+
+  const running = state.status === 'running' || state.status === 'paused' || state.status === 'starting';
   return (
-    <main className="app">
+    <div className="app">
       <header className="app-header">
         <h1>IMPALA Lab</h1>
-        <p>
-          Reinforcement learning in one browser tab, after Espeholt et al. (2018), <cite>IMPALA: Scalable Distributed
-          Deep-RL with Importance Weighted Actor-Learner Architectures</cite>.
+        <p className="tagline">
+          Train an IMPALA agent (Espeholt et al. 2018) in this tab: actors in Web Workers, a V-trace learner on your GPU.
         </p>
+        {!isHidden('backend') && <BackendBadge lab={lab} state={state} hideOverride={isHidden('advanced')} />}
       </header>
-      <EnvViewer />
-    </main>
+      <LinkBanner lab={lab} state={state} />
+      {state.message && (
+        <p className={`message ${state.message.kind}`} role={state.message.kind === 'error' ? 'alert' : 'status'} data-testid="message">
+          {state.message.text}
+        </p>
+      )}
+      <div className="layout">
+        <aside className="sidebar">
+          {!isHidden('presets') && (
+            <section className="panel" aria-labelledby="presets-title">
+              <h2 id="presets-title">Presets</h2>
+              <PresetPicker selectedId={state.presetId ?? undefined} onPick={(p) => lab.applyPreset(p.id)} />
+            </section>
+          )}
+          {!isHidden('settings') && (
+            <section className="panel" aria-labelledby="settings-title">
+              <h2 id="settings-title">Settings</h2>
+              <SettingsPanel
+                config={state.config}
+                onChange={(c) => lab.setConfig(c)}
+                hidden={state.hidden as ReadonlySet<string>}
+                note={running ? 'Changes apply when you press Reset.' : undefined}
+              />
+            </section>
+          )}
+        </aside>
+        <main className="main">
+          <section className="panel" aria-labelledby="train-title">
+            <h2 id="train-title">Training{state.comparison.length > 1 ? `: ${state.comparison.join(' vs ')}` : ''}</h2>
+            <ControlsBar lab={lab} state={state} isHidden={isHidden} />
+            {state.pendingChanges && <p className="note">Settings changed: press Reset to train with them.</p>}
+            <StatusPanel state={state} meter={meter} />
+          </section>
+          {!isHidden('charts') && (
+            <section className="panel" aria-labelledby="charts-title">
+              <h2 id="charts-title">Curves</h2>
+              <TrainingCharts histories={state.histories} hidden={state.hidden as ReadonlySet<string>} />
+            </section>
+          )}
+          {!isHidden('replay') && (
+            <section className="panel" aria-labelledby="replay-title">
+              <h2 id="replay-title">Watch the agent</h2>
+              <ReplayViewer player={state.player} store={lab.recordings} observationShape={state.observationShape} />
+            </section>
+          )}
+          {!isHidden('model') && <ModelPanel lab={lab} state={state} />}
+          <details className="panel">
+            <summary>Explore the environments (random policy)</summary>
+            <EnvViewer />
+          </details>
+        </main>
+      </div>
+    </div>
   );
 }

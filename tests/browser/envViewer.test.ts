@@ -35,16 +35,18 @@ describe('the built site in Chromium', () => {
     const problems = watchPage(page, new URL(url).origin);
     await page.goto(url);
     await page.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
-    const select = page.getByLabel('Environment', { exact: true });
+    await page.getByText('Explore the environments').click();
+    const gallery = page.locator('details', { has: page.locator('#viewer-env') });
+    const select = gallery.getByLabel('Environment', { exact: true });
     const ids = await select.locator('option').evaluateAll((opts) => opts.map((o) => (o as HTMLOptionElement).value));
     expect(ids).toHaveLength(8);
     for (const id of ids) {
       await select.selectOption(id);
-      const canvas = page.getByRole('img', { name: `${id} played by a random policy` });
+      const canvas = gallery.getByRole('img', { name: `${id} played by a random policy` });
       await canvas.waitFor();
       // The random policy moves the step counter along.
       await page.waitForFunction(() => Number(document.querySelector('[data-testid="step"]')?.textContent) >= 3);
-      expect(await canvasColourCount(page, 'canvas.frame'), `${id} canvas colours`).toBeGreaterThan(1);
+      expect(await canvasColourCount(page, 'details canvas.frame'), `${id} canvas colours`).toBeGreaterThan(1);
       await screenshot(page, `env-${id.replace('/', '-')}`);
     }
     expect(problems.errors).toEqual([]);

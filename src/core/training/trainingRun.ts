@@ -34,6 +34,8 @@ export interface TrainingRunOptions {
   scheduler: Scheduler;
   /** Called after every update with its metrics. */
   onUpdate?: (record: MetricsRecord) => void;
+  /** Called with each newly published version and its weights (do not modify them). */
+  onPublish?: (version: number, weights: readonly Float32Array[]) => void;
   /** Called with the episodes that finished in each batch, and the learner's frame count after it. */
   onEpisodes?: (returns: readonly number[], lengths: readonly number[], frames: number) => void;
 }
@@ -235,7 +237,11 @@ export class TrainingRun {
     const t2 = scheduler.now();
     const result = await learner.update(batch);
     const t3 = scheduler.now();
-    if (result.applied) this.publisher.publish(learner.version, await learner.getWeights());
+    if (result.applied) {
+      const weights = await learner.getWeights();
+      this.publisher.publish(learner.version, weights);
+      this.options.onPublish?.(learner.version, weights);
+    }
     const t4 = scheduler.now();
     this.metrics.addEpisodes(batch.episodeReturns, batch.episodeLengths);
     if (batch.episodeReturns.length > 0) this.options.onEpisodes?.(batch.episodeReturns, batch.episodeLengths, learner.framesSeen);

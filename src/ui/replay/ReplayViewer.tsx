@@ -193,6 +193,7 @@ export function ReplayViewer({ player, store, observationShape, hidden = false }
         </fieldset>
         <button type="button" className="replay-play" onClick={togglePlay} disabled={!canPlay}>
           {playing ? 'Pause' : 'Play'}
+          <span className="visually-hidden"> replay</span>
         </button>
         <span className="replay-field">
           <label htmlFor={`${id}-speed`}>Speed</label>

@@ -1,0 +1,37 @@
+import type { Lab, LabSnapshot } from '../lab/lab';
+import { BACKEND_ORDER, type BackendChoice } from '../lab/selectBackend';
+
+const NAMES: Record<string, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
+
+/** Which tf.js backend the learner got, on which adapter, why it fell back; and the override. */
+export function BackendBadge({ lab, state, hideOverride }: { lab: Lab; state: LabSnapshot; hideOverride: boolean }) {
+  const b = state.backend;
+  return (
+    <div className="backend" aria-live="polite">
+      <span data-testid="backend" data-backend={b?.backend ?? ''}>
+        Learner: {b ? NAMES[b.backend] : 'not started'}
+        {b?.adapter ? ` (${b.adapter})` : ''}
+        {state.actorBackend ? ` · actors: ${NAMES[state.actorBackend] ?? state.actorBackend} in Web Workers` : ''}
+      </span>
+      {b && b.fallbacks.length > 0 && (
+        <span className="fallbacks">
+          {' '}
+          — fell back from {b.fallbacks.map((f) => `${NAMES[f.backend]} (${f.reason})`).join(', ')}
+        </span>
+      )}
+      {!hideOverride && (
+        <label className="backend-choice">
+          Backend{' '}
+          <select value={state.backendChoice} onChange={(e) => lab.setBackendChoice(e.target.value as BackendChoice)}>
+            <option value="auto">Automatic (best available)</option>
+            {BACKEND_ORDER.map((name) => (
+              <option key={name} value={name}>
+                {NAMES[name]}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+    </div>
+  );
+}

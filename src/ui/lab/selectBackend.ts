@@ -1,0 +1,74 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { prepareWasm } from '../../workers/workerBackend';
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | BackendName;
+export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+export interface BackendReport {
+  /** The backend the learner runs on. */
+  backend: BackendName;
+  /** The GPU adapter, when WebGPU runs (vendor, architecture, description as the browser reports them). */
+  adapter: string | null;
+  /** Backends tried before it, and why each was not used. */
+  fallbacks: { backend: BackendName; reason: string }[];
+}
+
+interface GpuAdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  device?: string;
+}
+interface GpuLike {
+  requestAdapter(): Promise<{ info?: GpuAdapterInfoLike; requestAdapterInfo?: () => Promise<GpuAdapterInfoLike> } | null>;
+}
+
+async function describeAdapter(): Promise<string | null> {
+  const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
+  const adapter = await gpu?.requestAdapter();
+  if (!adapter) return null;
+  const info = adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {};
+  const parts = [info.vendor, info.architecture, info.device, info.description].filter((p): p is string => Boolean(p));
+  return parts.length > 0 ? [...new Set(parts)].join(' · ') : 'unnamed adapter';
+}
+
+async function whyNot(name: BackendName): Promise<string | null> {
+  if (name === 'webgpu') {
+    const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
+    if (!gpu) return window.isSecureContext ? 'this browser has no WebGPU (navigator.gpu)' : 'WebGPU needs a secure context (https or localhost)';
+    if (!(await gpu.requestAdapter())) return 'no WebGPU adapter is available';
+  }
+  return null;
+}
+
+/**
+ * Puts the learner on the first backend that works, in the order WebGPU,
+ * WebGL, WASM, CPU (or only on `choice` and those after it when the user
+ * overrides), and reports which it got and why it fell back.
+ */
+export async function selectBackend(choice: BackendChoice = 'auto'): Promise<BackendReport> {
+  const start = choice === 'auto' ? 0 : BACKEND_ORDER.indexOf(choice);
+  const fallbacks: BackendReport['fallbacks'] = [];
+  for (const name of BACKEND_ORDER.slice(start)) {
+    const missing = await whyNot(name);
+    if (missing) {
+      fallbacks.push({ backend: name, reason: missing });
+      continue;
+    }
+    try {
+      if (name === 'wasm') prepareWasm();
+      if (!(await tf.setBackend(name))) {
+        fallbacks.push({ backend: name, reason: 'tf.js could not initialise it' });
+        continue;
+      }
+      await tf.ready();
+      return { backend: name, adapter: name === 'webgpu' ? await describeAdapter() : null, fallbacks };
+    } catch (e) {
+      fallbacks.push({ backend: name, reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  throw new Error(`no tf.js backend could start: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
+}

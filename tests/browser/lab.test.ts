@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { PreviewServer } from 'vite';
+import { canvasColourCount, launchChromium, screenshot, serveDist, watchPage, type PageProblems } from './support/browser';
+
+let server: PreviewServer;
+let url: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  ({ server, url } = await serveDist());
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(hash = ''): Promise<{ page: Page; problems: PageProblems }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems = watchPage(page, new URL(url).origin);
+  await page.goto(url + hash);
+  await page.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
+  return { page, problems };
+}
+
+const frames = async (page: Page): Promise<number> => Number(await page.getByTestId('frames').getAttribute('data-value'));
+
+describe('the lab in Chromium (WebGPU through SwiftShader)', () => {
+  it('trains the CartPole preset on the webgpu backend: frames move, the return curve gets points, the replay plays', async () => {
+    const { page, problems } = await open();
+    await page.getByRole('button', { name: 'CartPole in under a minute' }).click();
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="frames"]')?.getAttribute('data-value')) > 2000, null, { timeout: 120_000 });
+    expect(await page.getByTestId('backend').getAttribute('data-backend')).toBe('webgpu');
+    await page.waitForFunction(() => Number(document.querySelector('[data-chart="chart.return"] .live-chart-plot')?.getAttribute('data-points')) > 0, null, { timeout: 120_000 });
+    await screenshot(page, 'lab-training');
+
+    // The live replay: a non-blank picture and action probabilities that sum to 1.
+    await page.getByTestId('action-probabilities').waitFor({ timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="action-probability"]').length > 0);
+    const probs = await page.$$eval('[data-testid="action-probability"]', (els) => els.map((e) => Number(e.getAttribute('data-value'))));
+    expect(probs.length).toBe(2);
+    expect(Math.abs(probs.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-6);
+    expect(await canvasColourCount(page, '.replay canvas')).toBeGreaterThan(1);
+
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') === 'paused');
+    await page.waitForTimeout(1000); // the update in flight when Pause was pressed completes
+    const paused = await frames(page);
+    await page.waitForTimeout(1500);
+    expect(await frames(page)).toBe(paused);
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await page.waitForFunction((f) => Number(document.querySelector('[data-testid="frames"]')?.getAttribute('data-value')) > f, paused);
+    await screenshot(page, 'lab-paused');
+    await page.getByRole('button', { name: 'Reset', exact: true }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') === 'idle');
+    expect(problems.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a share link opened in a fresh page restores every setting', async () => {
+    const { page, problems } = await open();
+    await page.getByRole('button', { name: /MinAtar Breakout/ }).first().click();
+    const field = (key: string) => page.locator(`[data-field="${key}"]`).locator('input, select').first();
+    await field('learningRate').fill('0.004');
+    await field('learningRate').blur();
+    await field('seed').fill('42');
+    await field('seed').blur();
+    await field('correction').selectOption('oneStepIS');
+    await page.waitForFunction(() => location.hash.includes('seed=42') && location.hash.includes('corr=oneStepIS'));
+    const link = page.url();
+    const settings = await page.$$eval('[data-field]', (els) =>
+      els.map((e) => [e.getAttribute('data-field'), (e.querySelector('input, select') as HTMLInputElement | HTMLSelectElement | null)?.value]),
+    );
+    const fresh = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await fresh.goto(link);
+    await fresh.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
+    const restored = await fresh.$$eval('[data-field]', (els) =>
+      els.map((e) => [e.getAttribute('data-field'), (e.querySelector('input, select') as HTMLInputElement | HTMLSelectElement | null)?.value]),
+    );
+    expect(restored).toEqual(settings);
+    await fresh.getByRole('button', { name: 'Start training' }).waitFor();
+    await screenshot(fresh, 'lab-shared-link');
+    expect(problems.errors).toEqual([]);
+    await Promise.all([page.close(), fresh.close()]);
+  });
+
+  it('a broken link shows a message and loads the defaults', async () => {
+    const { page, problems } = await open('#env=minatar/pong&lr=abc&T=%E0%A4%A&seed=-5&_hide=train,nonsense');
+    const alert = page.getByTestId('link-problems');
+    await alert.waitFor();
+    const text = await alert.textContent();
+    expect(text).toMatch(/env|Environment/i);
+    expect(text).toMatch(/learning rate|lr/i);
+    const value = (key: string) => page.locator(`[data-field="${key}"]`).locator('input, select').first().inputValue();
+    expect(await value('env')).toBe('classic/CartPole-v1');
+    expect(await value('learningRate')).toBe('0.01');
+    expect(await page.getByRole('button', { name: 'Train', exact: true }).count()).toBe(0); // the lesson link hid it
+    await screenshot(page, 'lab-broken-link');
+    expect(problems.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('fits a phone screen', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    await page.goto(url);
+    await page.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(1);
+    for (const name of ['Train', 'Pause', 'Reset', 'Share link']) expect(await page.getByRole('button', { name, exact: true }).count()).toBe(1);
+    await screenshot(page, 'lab-phone');
+    await page.close();
+  });
+});
