@@ -31,7 +31,7 @@ async function train(config: ExperimentConfig, deterministic: boolean): Promise<
 
 /** Everything but wall-clock measurements. */
 const timeless = (r: MetricsRecord) => {
-  const { fps: _f, timeWaitMs: _a, timeAssembleMs: _b, timeUpdateMs: _c, timePublishMs: _d, wallSeconds: _e, ...rest } = r;
+  const { fps: _f, timeWaitMs: _a, timeAssembleMs: _b, timeForwardBackwardMs: _c, timeApplyMs: _g, timePublishMs: _d, wallSeconds: _e, ...rest } = r;
   return rest;
 };
 

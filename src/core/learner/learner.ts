@@ -58,6 +58,10 @@ export interface UpdateResult {
   clippedRhoFraction: number;
   /** False when the loss or gradient was not finite: the weights were left untouched. */
   applied: boolean;
+  /** Milliseconds for the forward and backward pass (including reading the loss terms back). */
+  timeForwardBackwardMs: number;
+  /** Milliseconds to apply the optimiser step (dispatch; a GPU may finish it later). */
+  timeApplyMs: number;
 }
 
 /**
@@ -114,8 +118,12 @@ export class Learner {
     this.frames = state.frames;
   }
 
-  /** One learner update on a batch. Reads results back asynchronously (never a sync GPU read). */
-  async update(batch: Batch): Promise<UpdateResult> {
+  /**
+   * One learner update on a batch. Reads results back asynchronously (never
+   * a sync GPU read). `now` (milliseconds) times the stages; it is passed in
+   * so the core keeps no clock of its own.
+   */
+  async update(batch: Batch, now: () => number = () => 0): Promise<UpdateResult> {
     const o = this.options;
     const { T, cols: C, numActions: A, observationShape: shape } = batch;
     const K = batch.truncatedIndices.length;
@@ -131,6 +139,7 @@ export class Learner {
     const bootstrapIndex = new Int32Array(T * C).fill(K);
     batch.truncatedIndices.forEach((flat, k) => (bootstrapIndex[flat] = k));
 
+    const tStart = now();
     const results = tf.tidy(() => {
       const observations = tf.tensor(batch.observations, [(T + 1) * C, ...shape], 'float32');
       const actions = tf.tensor2d(batch.actions, [T, C], 'int32');
@@ -188,10 +197,12 @@ export class Learner {
     const scalars = [results.total, pg!, baselineLoss!, entropyLoss!, entropy!, clippedRho!, results.globalNorm];
     const values = await Promise.all(scalars.map(async (s) => (await s.data())[0]!));
     const applied = Number.isFinite(values[0]!) && Number.isFinite(values[6]!);
+    const tGradients = now();
     if (applied) {
       this.optimizer.apply(results.clipped, learningRate);
       this.updates++;
     }
+    const tApplied = now();
     this.frames += batch.frames;
     tf.dispose([...scalars, ...results.clipped]);
     return {
@@ -205,6 +216,8 @@ export class Learner {
       clippedRhoFraction: values[5]!,
       gradNorm: values[6]!,
       applied,
+      timeForwardBackwardMs: tGradients - tStart,
+      timeApplyMs: tApplied - tGradients,
     };
   }
 

@@ -40,7 +40,10 @@ export interface MetricsRecord {
   /** Milliseconds the learner spent on each stage of this update. */
   timeWaitMs: number;
   timeAssembleMs: number;
-  timeUpdateMs: number;
+  /** Forward and backward pass, including the async read-back of the loss terms. */
+  timeForwardBackwardMs: number;
+  /** Applying the optimiser step. */
+  timeApplyMs: number;
   timePublishMs: number;
   /** Seconds since the run started (excluding pauses). */
   wallSeconds: number;
@@ -82,7 +85,7 @@ export class MetricsTracker {
     result: UpdateResult;
     policyVersions: readonly number[];
     queueDepth: number;
-    times: { wait: number; assemble: number; update: number; publish: number };
+    times: { wait: number; assemble: number; publish: number };
     wallSeconds: number;
   }): MetricsRecord {
     const { result, frames, wallSeconds } = input;
@@ -117,7 +120,8 @@ export class MetricsTracker {
       skippedUpdates: this.skippedUpdates,
       timeWaitMs: input.times.wait,
       timeAssembleMs: input.times.assemble,
-      timeUpdateMs: input.times.update,
+      timeForwardBackwardMs: result.timeForwardBackwardMs,
+      timeApplyMs: result.timeApplyMs,
       timePublishMs: input.times.publish,
       wallSeconds,
     };

@@ -39,7 +39,8 @@ export const METRIC_KEYS = [
   'skippedUpdates',
   'timeWaitMs',
   'timeAssembleMs',
-  'timeUpdateMs',
+  'timeForwardBackwardMs',
+  'timeApplyMs',
   'timePublishMs',
   'wallSeconds',
 ] as const satisfies readonly (keyof MetricsRecord)[];

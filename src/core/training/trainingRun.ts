@@ -235,7 +235,7 @@ export class TrainingRun {
     const t1 = scheduler.now();
     const batch = assembleBatch(unrolls);
     const t2 = scheduler.now();
-    const result = await learner.update(batch);
+    const result = await learner.update(batch, scheduler.now);
     const t3 = scheduler.now();
     if (result.applied) {
       const weights = await learner.getWeights();
@@ -250,7 +250,7 @@ export class TrainingRun {
       result,
       policyVersions: batch.policyVersions,
       queueDepth: this.queue.size,
-      times: { wait: t1 - t0, assemble: t2 - t1, update: t3 - t2, publish: t4 - t3 },
+      times: { wait: t1 - t0, assemble: t2 - t1, publish: t4 - t3 },
       wallSeconds: (t4 - this.startedAt - this.pausedMs - (this.runState === 'paused' ? t4 - this.pausedAt : 0)) / 1000,
     });
     this.lastRecord = record;
