@@ -5,10 +5,12 @@
  *         default 2000000), --repeats N (default 5), --ids a,b (default all)
  *   learner learner frames/s per network on WASM, alone and end to end with
  *         1 and 2 worker-thread actors (see --help)
+ *   browser in-browser training in headless Chromium, per backend (see --help)
  */
 import { parseArgs } from 'node:util';
 import { benchEnvs, DEFAULT_ENV_BENCH } from './envBench';
 import { benchEndToEnd, benchLearner } from './learnerBench';
+import { benchBrowser } from './browserBench';
 import { useWasmBackend } from '../src/node/tfWasm';
 import { NETWORK_KINDS, type NetworkKind } from '../src/core/model/networks';
 import { ENV_IDS } from '../src/core/envs/registry';
@@ -27,7 +29,13 @@ benchmarks:
            --updates N     updates per timed block (default 10)
            --repeats N     timed blocks / runs; the median is reported (default 3)
            --seconds N     approximate length of each end-to-end run (default 10)
-           --no-e2e        learner alone only`;
+           --no-e2e        learner alone only
+  browser  in-browser training in headless Chromium on the built site (run npm run build
+           first): frames/s per backend for CartPole and Breakout, the page's frame rate
+           --seconds N     measurement per cell (default 10)
+           --no-solve      skip timing how long CartPole takes to solve in the tab
+           --solve-backend B  backend for that timing (default wasm: on a machine without a GPU,
+                           WebGPU runs through SwiftShader and is slow)`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -52,6 +60,8 @@ async function main(): Promise<void> {
       updates: { type: 'string' },
       seconds: { type: 'string' },
       'no-e2e': { type: 'boolean' },
+      'no-solve': { type: 'boolean' },
+      'solve-backend': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -94,6 +104,10 @@ async function main(): Promise<void> {
         console.log();
         console.log(await benchEndToEnd({ seconds: positiveInt('seconds', str(values.seconds), 10), repeats, networks }));
       }
+      return;
+    }
+    case 'browser': {
+      console.log(await benchBrowser({ seconds: positiveInt('seconds', str(values.seconds), 10), solve: !values['no-solve'], solveBackend: str(values['solve-backend']) ?? 'wasm' }));
       return;
     }
     default:

@@ -20,9 +20,9 @@ export function BackendBadge({ lab, state, hideOverride }: { lab: Lab; state: La
         </span>
       )}
       {!hideOverride && (
-        <label className="backend-choice">
-          Backend{' '}
-          <select value={state.backendChoice} onChange={(e) => lab.setBackendChoice(e.target.value as BackendChoice)}>
+        <span className="backend-choice">
+          <label htmlFor="backend-choice">Backend</label>{' '}
+          <select id="backend-choice" value={state.backendChoice} onChange={(e) => lab.setBackendChoice(e.target.value as BackendChoice)}>
             <option value="auto">Automatic (best available)</option>
             {BACKEND_ORDER.map((name) => (
               <option key={name} value={name}>
@@ -30,7 +30,7 @@ export function BackendBadge({ lab, state, hideOverride }: { lab: Lab; state: La
               </option>
             ))}
           </select>
-        </label>
+        </span>
       )}
     </div>
   );

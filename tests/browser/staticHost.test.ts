@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchChromium, screenshot, watchPage } from './support/browser';
+import { serveStatic } from './support/staticServer';
+
+let server: Server;
+let url: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  ({ server, url } = await serveStatic(resolve(__dirname, '..', '..', 'dist'), '/courses/rl/impala-lab/'));
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((r) => server?.close(r));
+});
+
+describe('the built site on a plain static host, under a sub-path', () => {
+  it('finds its workers and WASM files, trains on the WASM learner, and round-trips a model file', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const problems = watchPage(page, new URL(url).origin);
+    await page.goto(url);
+    await page.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
+    await page.getByLabel('Backend', { exact: true }).selectOption('wasm');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="frames"]')?.getAttribute('data-value')) > 500, null, { timeout: 120_000 });
+    expect(await page.getByTestId('backend').getAttribute('data-backend')).toBe('wasm');
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+
+    // Download the model, then load a wrong file (untouched) and the right one.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download model' }).click()]);
+    const saved = await download.path();
+    const model = JSON.parse(readFileSync(saved, 'utf8')) as { format: string; envId: string; weights: unknown[] };
+    expect(model.format).toBe('impala-lab-checkpoint');
+    expect(model.envId).toBe('classic/CartPole-v1');
+    const input = page.locator('input[type="file"]');
+    await input.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a model') });
+    await page.getByTestId('message').filter({ hasText: 'Could not load the model' }).waitFor();
+    expect(await page.getByTestId('message').textContent()).toMatch(/not JSON.*unchanged/);
+    const reshaped = JSON.parse(readFileSync(saved, 'utf8')) as { weights: { length: number; data: string }[] };
+    reshaped.weights = reshaped.weights.slice(1);
+    await input.setInputFiles({ name: 'wrong-shapes.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(reshaped)) });
+    await page.getByTestId('message').filter({ hasText: /expected \d+ arrays/ }).waitFor();
+    await input.setInputFiles(saved);
+    await page.getByTestId('message').filter({ hasText: 'Loaded a model of classic/CartPole-v1' }).waitFor();
+    await screenshot(page, 'static-host-model-loaded');
+    expect(problems.errors).toEqual([]);
+    await page.close();
+  });
+});
+
