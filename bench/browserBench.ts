@@ -15,18 +15,21 @@ interface Sample {
   meanReturn: number | null;
 }
 
+/** Runs in the page; a string, because tsx would wrap a function with helpers the page lacks. */
+const SAMPLE_SCRIPT = `(() => {
+  const q = (id) => document.querySelector('[data-testid="' + id + '"]');
+  const mean = Number((q('mean-return')?.textContent ?? '').replace(/,/g, ''));
+  return {
+    frames: Number(q('frames')?.getAttribute('data-value')),
+    fps: Number((q('fps')?.textContent ?? '0').replace(/,/g, '')),
+    pageFps: Number(q('page-fps')?.getAttribute('data-value')),
+    longTasks: Number(q('page-fps')?.getAttribute('data-long-tasks')),
+    meanReturn: Number.isFinite(mean) ? mean : null,
+  };
+})()`;
+
 async function sample(page: Page): Promise<Sample> {
-  return page.evaluate(() => {
-    const q = (id: string) => document.querySelector(`[data-testid="${id}"]`);
-    const mean = Number((q('mean-return')?.textContent ?? '').replace(/,/g, ''));
-    return {
-      frames: Number(q('frames')?.getAttribute('data-value')),
-      fps: Number((q('fps')?.textContent ?? '0').replace(/,/g, '')),
-      pageFps: Number(q('page-fps')?.getAttribute('data-value')),
-      longTasks: Number(q('page-fps')?.getAttribute('data-long-tasks')),
-      meanReturn: Number.isFinite(mean) ? mean : null,
-    };
-  });
+  return page.evaluate<Sample>(SAMPLE_SCRIPT);
 }
 
 async function openLab(page: Page, url: string, config: ExperimentConfig, backend: string): Promise<string> {
@@ -35,7 +38,7 @@ async function openLab(page: Page, url: string, config: ExperimentConfig, backen
   await page.getByLabel('Backend', { exact: true }).selectOption(backend);
   await page.getByRole('button', { name: 'Not now' }).click().catch(() => {});
   await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await page.waitForFunction(() => Number(document.querySelector('[data-testid="frames"]')?.getAttribute('data-value')) > 0, null, { timeout: 180_000 });
+  await page.waitForFunction(`Number(document.querySelector('[data-testid="frames"]')?.getAttribute('data-value')) > 0`, null, { timeout: 180_000 });
   return (await page.getByTestId('backend').getAttribute('data-backend')) ?? '?';
 }
 

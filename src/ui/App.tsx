@@ -7,6 +7,7 @@ import { StatusPanel } from './components/StatusPanel';
 import { BackendBadge } from './components/BackendBadge';
 import { ModelPanel } from './components/ModelPanel';
 import { LinkBanner } from './components/LinkBanner';
+import { LessonLinkPanel } from './components/LessonLinkPanel';
 import { SettingsPanel } from './settings/SettingsPanel';
 import { PresetPicker } from './settings/PresetPicker';
 import { TrainingCharts } from './charts/TrainingCharts';
@@ -88,6 +89,7 @@ export function App() {
             </section>
           )}
           {!isHidden('model') && <ModelPanel lab={lab} state={state} />}
+          {!isHidden('share') && <LessonLinkPanel state={state} />}
           <details className="panel">
             <summary>Explore the environments (random policy)</summary>
             <EnvViewer />

@@ -103,6 +103,28 @@ describe('the lab in Chromium (WebGPU through SwiftShader)', () => {
     await page.close();
   });
 
+  it('a lesson link hides the controls the teacher ticked', async () => {
+    const { page, problems } = await open();
+    await page.getByText('Make a lesson link').click();
+    await page.getByLabel('Train button').check();
+    await page.getByLabel('Return curve').check();
+    await page.getByLabel('Learning rate', { exact: true }).last().check();
+    const link = await page.getByLabel('Lesson link', { exact: true }).inputValue();
+    expect(link).toContain('_hide=');
+    const lesson = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await lesson.goto(link);
+    await lesson.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
+    expect(await lesson.getByRole('button', { name: 'Train', exact: true }).count()).toBe(0);
+    expect(await lesson.getByRole('button', { name: 'Pause', exact: true }).count()).toBe(1);
+    expect(await lesson.locator('[data-chart="chart.return"]').count()).toBe(0);
+    expect(await lesson.locator('[data-chart="chart.fps"]').count()).toBe(1);
+    expect(await lesson.locator('[data-field="learningRate"]').count()).toBe(0);
+    expect(await lesson.locator('[data-field="seed"]').count()).toBe(1);
+    await screenshot(lesson, 'lab-lesson-link');
+    expect(problems.errors).toEqual([]);
+    await Promise.all([page.close(), lesson.close()]);
+  });
+
   it('fits a phone screen', async () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
     await page.goto(url);

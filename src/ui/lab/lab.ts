@@ -1,6 +1,6 @@
 import { DEFAULT_CONFIG, validateConfig, type ExperimentConfig } from '../../core/config/experimentConfig';
 import { decodeShareHash, encodeShareHash, type HideableControl } from '../../core/config/shareLink';
-import { applyPreset, presetById, type Preset } from '../../core/config/presets';
+import { presetById, type Preset } from '../../core/config/presets';
 import { createEnv } from '../../core/envs/registry';
 import type { EnvSpec } from '../../core/envs/types';
 import { Learner } from '../../core/learner/learner';
@@ -65,6 +65,14 @@ const browserScheduler: Scheduler = {
   yieldToEventLoop: () => new Promise<void>((resolve) => setTimeout(resolve, 0)),
 };
 
+/**
+ * The page's defaults: the schema's, with one actor per spare core
+ * (navigator.hardwareConcurrency minus one for the learner, 2 to 8).
+ */
+export function browserDefaults(hardwareConcurrency = navigator.hardwareConcurrency || 2): ExperimentConfig {
+  return { ...DEFAULT_CONFIG, actors: Math.min(8, Math.max(2, hardwareConcurrency - 1)) };
+}
+
 function specOf(config: ExperimentConfig): EnvSpec {
   return createEnv(config.env, { seed: 0 }).spec;
 }
@@ -82,9 +90,13 @@ export class Lab {
   private playerWeightsAt = 0;
   private restored: Checkpoint | null = null;
 
+  private readonly defaults = browserDefaults();
+
   constructor(initialHash: string) {
     const link = initialHash.replace(/^#/, '').length > 0 ? decodeShareHash(initialHash) : null;
-    const config = link?.config ?? { ...DEFAULT_CONFIG };
+    // Settings the link gives win; the rest take the page's defaults.
+    const fromLink = Object.fromEntries((link?.changed ?? []).map((key) => [key, link!.config[key]]));
+    const config = validateConfig({ ...this.defaults, ...fromLink }).config;
     this.snapshot = {
       config,
       presetId: null,
@@ -151,7 +163,7 @@ export class Lab {
       return;
     }
     this.comparisonPreset = preset.comparison ? preset : null;
-    const config = applyPreset(preset);
+    const config = validateConfig({ ...this.defaults, ...preset.config }).config;
     this.set({
       config,
       presetId: id,

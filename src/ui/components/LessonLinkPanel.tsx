@@ -1,0 +1,77 @@
+import { useState } from 'react';
+import { CONFIG_FIELDS } from '../../core/config/experimentConfig';
+import { encodeShareHash, HIDEABLE_UI_CONTROLS, type HideableControl } from '../../core/config/shareLink';
+import type { LabSnapshot } from '../lab/lab';
+
+const UI_LABELS: Record<(typeof HIDEABLE_UI_CONTROLS)[number], string> = {
+  presets: 'Presets',
+  settings: 'All settings',
+  advanced: 'Advanced settings and backend choice',
+  train: 'Train button',
+  pause: 'Pause button',
+  step: 'Step button',
+  reset: 'Reset button',
+  share: 'Share link button',
+  model: 'Model download/load',
+  backend: 'Backend line',
+  charts: 'All curves',
+  'chart.return': 'Return curve',
+  'chart.fps': 'Frames/s curve',
+  'chart.lag': 'Policy-lag curve',
+  'chart.loss': 'Loss curve',
+  'chart.entropy': 'Entropy curve',
+  'chart.clippedRho': 'Clipped-weights curve',
+  replay: 'Watch the agent',
+};
+
+/**
+ * A teacher's lesson link: the current experiment plus the controls to hide
+ * (TensorFlow Playground's `_hide` idea), so a class sees a reduced page.
+ */
+export function LessonLinkPanel({ state }: { state: LabSnapshot }) {
+  const [hidden, setHidden] = useState<ReadonlySet<HideableControl>>(() => new Set(state.hidden));
+  const [copied, setCopied] = useState(false);
+  const link = `${location.origin}${location.pathname}${location.search}${encodeShareHash(state.config, [...hidden])}`;
+  const toggle = (id: HideableControl, on: boolean): void => {
+    const next = new Set(hidden);
+    if (on) next.add(id);
+    else next.delete(id);
+    setHidden(next);
+    setCopied(false);
+  };
+  const box = (id: HideableControl, label: string) => (
+    <label key={id} className="lesson-option">
+      <input type="checkbox" checked={hidden.has(id)} onChange={(e) => toggle(id, e.target.checked)} /> {label}
+    </label>
+  );
+  return (
+    <details className="panel lesson-link">
+      <summary>Make a lesson link (hide controls for a class)</summary>
+      <p>Tick what the class should not see; the link carries the current settings and seed too.</p>
+      <fieldset>
+        <legend>Page controls</legend>
+        <div className="lesson-options">{HIDEABLE_UI_CONTROLS.map((id) => box(id, UI_LABELS[id]))}</div>
+      </fieldset>
+      <fieldset>
+        <legend>Individual settings</legend>
+        <div className="lesson-options">{CONFIG_FIELDS.map((f) => box(f.key, f.label))}</div>
+      </fieldset>
+      <label htmlFor="lesson-link-url">Lesson link</label>
+      <div className="row">
+        <input id="lesson-link-url" className="lesson-url" readOnly value={link} onFocus={(e) => e.target.select()} />
+        <button
+          type="button"
+          onClick={() => {
+            void navigator.clipboard.writeText(link).then(
+              () => setCopied(true),
+              () => setCopied(false),
+            );
+          }}
+        >
+          Copy lesson link
+        </button>
+      </div>
+      {copied && <p role="status">Lesson link copied.</p>}
+    </details>
+  );
+}
