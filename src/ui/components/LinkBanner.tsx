@@ -2,7 +2,9 @@ import type { Lab, LabSnapshot } from '../lab/lab';
 
 /** What a share link set up, what was wrong with it, and an offer to start it. */
 export function LinkBanner({ lab, state }: { lab: Lab; state: LabSnapshot }) {
-  if (!state.linkOffer && state.linkProblems.length === 0) return null;
+  // A lesson link that hides Train does not offer to start either.
+  const offer = state.linkOffer && !state.hidden.has('train');
+  if (!offer && state.linkProblems.length === 0) return null;
   return (
     <div className="link-banner" role="region" aria-label="Shared experiment">
       {state.linkProblems.length > 0 && (
@@ -15,7 +17,7 @@ export function LinkBanner({ lab, state }: { lab: Lab; state: LabSnapshot }) {
           </ul>
         </div>
       )}
-      {state.linkOffer && (
+      {offer && (
         <p>
           This link sets up an experiment ({state.config.env}, seed {state.config.seed}).{' '}
           <button type="button" className="primary" onClick={() => void lab.train()}>
