@@ -108,7 +108,17 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
       learner,
       actors,
       deterministic: options.deterministic,
-      scheduler,
+      scheduler: {
+        ...scheduler,
+        timeout: (ms, onTimeout) => {
+          const timer = setTimeout(onTimeout, ms).unref();
+          return () => clearTimeout(timer);
+        },
+      },
+      // A worker that throws or stops answering for a minute is replaced, with the current weights.
+      actorTimeoutMs: 60_000,
+      replaceActor: (index) => WorkerActor.create(actorOptionsFor(config, spec, index)),
+      onActorRestart: (index, reason) => io.stderr.write(`actor ${index} replaced: ${reason}\n`),
       onUpdate: (record) => {
         output.appendMetrics(record);
         summary.add(record);
@@ -125,7 +135,7 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
   } finally {
     io.interrupt?.removeEventListener('abort', onInterrupt);
     progress?.stop();
-    await Promise.allSettled(actors.map(async (a) => a.dispose()));
+    await Promise.allSettled((run?.currentActors ?? actors).map(async (a) => a.dispose()));
     output.close();
   }
   const wallSeconds = (scheduler.now() - t0) / 1000;

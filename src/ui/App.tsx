@@ -26,6 +26,12 @@ export function App() {
     return () => meter.stop();
   }, [meter]);
 
+  useEffect(() => {
+    const onVisibility = (): void => lab.visibilityChanged(document.hidden);
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => document.removeEventListener('visibilitychange', onVisibility);
+  }, [lab]);
+
   // The URL carries the experiment: written as the user changes settings.
   useEffect(() => {
     const hash = lab.shareHash();

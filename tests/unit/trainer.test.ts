@@ -27,7 +27,7 @@ const METRIC_KEYS = Object.keys({
   frames: 0, updates: 0, episodes: 0, episodeReturnMean100: 0, episodeLengthMean100: 0, fps: 0,
   policyLagMin: 0, policyLagMean: 0, policyLagMax: 0, queueDepth: 0, learningRate: 0,
   totalLoss: 0, policyGradientLoss: 0, baselineLoss: 0, entropyLoss: 0, entropy: 0, gradNorm: 0,
-  clippedRhoFraction: 0, skippedUpdates: 0, timeWaitMs: 0, timeAssembleMs: 0, timeForwardBackwardMs: 0, timeApplyMs: 0,
+  clippedRhoFraction: 0, skippedUpdates: 0, actorRestarts: 0, timeWaitMs: 0, timeAssembleMs: 0, timeForwardBackwardMs: 0, timeApplyMs: 0,
   timePublishMs: 0, wallSeconds: 0,
 } satisfies Record<keyof MetricsRecord, 0>);
 

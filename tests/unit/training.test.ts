@@ -5,7 +5,7 @@ import { Learner } from '../../src/core/learner/learner';
 import { actorOptionsFor, learnerOptionsFor } from '../../src/core/training/fromConfig';
 import { InProcessActor } from '../../src/core/training/inProcessActor';
 import type { MetricsRecord } from '../../src/core/training/metrics';
-import { TrainingRun } from '../../src/core/training/trainingRun';
+import { TrainingRun, type ActorHandle } from '../../src/core/training/trainingRun';
 import { WeightPublisher } from '../../src/core/training/weightPublisher';
 import { useWasmBackend } from '../../src/node/tfWasm';
 
@@ -118,6 +118,76 @@ describe('TrainingRun controls', () => {
     expect(run.state).toBe('stopped');
     await expect(run.step()).rejects.toThrow(/paused run/);
     dispose();
+  });
+});
+
+describe('actor faults', () => {
+  it('replaces an actor that throws and one that stops answering (watchdog), and training goes on', async () => {
+    const config = { ...DEFAULT_CONFIG, frames: 20_000, actors: 2 };
+    const spec = createEnv(config.env, { seed: 0 }).spec;
+    const learner = new Learner(learnerOptionsFor(config, spec));
+    const made: InProcessActor[] = [];
+    const fresh = (i: number) => {
+      const a = new InProcessActor(actorOptionsFor(config, spec, i));
+      made.push(a);
+      return a;
+    };
+    // Actor 0 throws on its 3rd unroll; actor 1 never answers its 4th.
+    const throwing = fresh(0);
+    let calls0 = 0;
+    const broken0: ActorHandle = {
+      setWeights: (v, w) => throwing.setWeights(v, w),
+      unroll: () => (++calls0 === 3 ? Promise.reject(new Error('worker crashed')) : throwing.unroll()),
+      dispose: () => throwing.dispose(),
+    };
+    const hanging = fresh(1);
+    let calls1 = 0;
+    const broken1: ActorHandle = {
+      setWeights: (v, w) => hanging.setWeights(v, w),
+      unroll: () => (++calls1 === 4 ? new Promise<never>(() => {}) : hanging.unroll()),
+      dispose: () => hanging.dispose(),
+    };
+    const restarts: string[] = [];
+    const records: MetricsRecord[] = [];
+    const run = new TrainingRun({
+      config,
+      learner,
+      actors: [broken0, broken1],
+      deterministic: false,
+      scheduler: {
+        ...scheduler,
+        timeout: (ms, onTimeout) => {
+          const id = setTimeout(onTimeout, ms);
+          return () => clearTimeout(id);
+        },
+      },
+      actorTimeoutMs: 500,
+      replaceActor: async (i) => fresh(i),
+      onActorRestart: (i, reason) => restarts.push(`${i}: ${reason}`),
+      onUpdate: (r) => records.push(r),
+    });
+    await run.run();
+    expect(run.state).toBe('finished');
+    expect(records.at(-1)!.frames).toBeGreaterThanOrEqual(20_000);
+    expect(restarts).toEqual(expect.arrayContaining(['0: worker crashed', expect.stringMatching(/^1: actor 1 did not answer within 500 ms$/)]));
+    expect(run.actorRestarts).toBe(2);
+    expect(records.at(-1)!.actorRestarts).toBe(2);
+    learner.dispose();
+    made.forEach((a) => a.dispose());
+  });
+
+  it('without a replacement factory, a failed actor fails the run with its error', async () => {
+    const config = { ...DEFAULT_CONFIG, frames: 100_000, actors: 1 };
+    const spec = createEnv(config.env, { seed: 0 }).spec;
+    const learner = new Learner(learnerOptionsFor(config, spec));
+    const actor = new InProcessActor(actorOptionsFor(config, spec, 0));
+    let n = 0;
+    const broken: ActorHandle = { setWeights: (v, w) => actor.setWeights(v, w), unroll: () => (++n === 5 ? Promise.reject(new Error('boom')) : actor.unroll()), dispose: () => actor.dispose() };
+    const run = new TrainingRun({ config, learner, actors: [broken], deterministic: false, scheduler });
+    await expect(run.run()).rejects.toThrow('boom');
+    expect(run.state).toBe('failed');
+    learner.dispose();
+    actor.dispose();
   });
 });
 

@@ -14,6 +14,7 @@ function record(i: number, over: Partial<MetricsRecord> = {}): MetricsRecord {
     policyLagMean: 0.5,
     policyLagMax: i % 3,
     queueDepth: 1,
+    actorRestarts: 0,
     learningRate: 6e-4,
     totalLoss: 1.5,
     policyGradientLoss: 0.25,

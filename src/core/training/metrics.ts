@@ -24,6 +24,8 @@ export interface MetricsRecord {
   policyLagMax: number;
   /** Unrolls waiting in the learner's queue after the batch was taken. */
   queueDepth: number;
+  /** Actors replaced so far after failing or stopping answering. */
+  actorRestarts: number;
   learningRate: number;
   totalLoss: number;
   policyGradientLoss: number;
@@ -85,6 +87,7 @@ export class MetricsTracker {
     result: UpdateResult;
     policyVersions: readonly number[];
     queueDepth: number;
+    actorRestarts: number;
     times: { wait: number; assemble: number; publish: number };
     wallSeconds: number;
   }): MetricsRecord {
@@ -109,6 +112,7 @@ export class MetricsTracker {
       policyLagMean: lags.reduce((a, b) => a + b, 0) / lags.length,
       policyLagMax: Math.max(...lags),
       queueDepth: input.queueDepth,
+      actorRestarts: input.actorRestarts,
       learningRate: result.learningRate,
       totalLoss: result.totalLoss,
       policyGradientLoss: result.policyGradientLoss,

@@ -28,6 +28,7 @@ export const METRIC_KEYS = [
   'policyLagMean',
   'policyLagMax',
   'queueDepth',
+  'actorRestarts',
   'learningRate',
   'totalLoss',
   'policyGradientLoss',

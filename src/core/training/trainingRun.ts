@@ -19,6 +19,8 @@ export interface Scheduler {
   now(): number;
   /** Resolves after letting other work (I/O, rendering, worker messages) run. */
   yieldToEventLoop(): Promise<void>;
+  /** Calls `onTimeout` after `ms` milliseconds unless cancelled (the returned function); needed only for the actor watchdog. */
+  timeout?(ms: number, onTimeout: () => void): () => void;
 }
 
 export interface TrainingRunOptions {
@@ -34,6 +36,15 @@ export interface TrainingRunOptions {
   scheduler: Scheduler;
   /** Called after every update with its metrics. */
   onUpdate?: (record: MetricsRecord) => void;
+  /**
+   * Makes a new actor to replace actor `index` after it failed or stopped
+   * answering (concurrent mode). Without it, a failed actor fails the run.
+   */
+  replaceActor?: (index: number) => Promise<ActorHandle>;
+  /** The watchdog: an actor call that takes longer than this many milliseconds counts as a failure (needs `scheduler.timeout`). */
+  actorTimeoutMs?: number;
+  /** Called after an actor was replaced. */
+  onActorRestart?: (index: number, reason: string) => void;
   /** Called with each newly published version and its weights (do not modify them). */
   onPublish?: (version: number, weights: readonly Float32Array[]) => void;
   /** Called with the episodes that finished in each batch, and the learner's frame count after it. */
@@ -55,6 +66,9 @@ export class TrainingRun {
   private readonly publisher: WeightPublisher;
   private readonly metrics = new MetricsTracker();
   private readonly actorVersions: number[];
+  /** The live actors; a replaced actor's slot gets its successor. */
+  private readonly actors: ActorHandle[];
+  private restarts = 0;
   private runState: RunState = 'idle';
   private failure: Error | null = null;
   private startedAt = 0;
@@ -73,6 +87,17 @@ export class TrainingRun {
     this.queue = new BoundedQueue<Unroll>(Math.max(config.queueCapacity, config.batchSize));
     this.publisher = new WeightPublisher(config.policyLag);
     this.actorVersions = actors.map(() => -1);
+    this.actors = [...actors];
+  }
+
+  /** The live actors, replacements included (their owner disposes them after the run). */
+  get currentActors(): readonly ActorHandle[] {
+    return this.actors;
+  }
+
+  /** Actors replaced so far after failing or stopping answering. */
+  get actorRestarts(): number {
+    return this.restarts;
   }
 
   get state(): RunState {
@@ -90,7 +115,7 @@ export class TrainingRun {
       if (this.options.deterministic) {
         await this.runDeterministic();
       } else {
-        const actorLoops = this.options.actors.map((a, i) => this.actorLoop(a, i));
+        const actorLoops = this.actors.map((_, i) => this.actorLoop(i));
         try {
           await this.learnerLoop();
         } finally {
@@ -142,7 +167,7 @@ export class TrainingRun {
       const t0 = this.options.scheduler.now();
       const unrolls = this.held.splice(0, B);
       unrolls.push(...this.queue.drain(B - unrolls.length));
-      const actors = this.options.actors;
+      const actors = this.actors;
       for (let i = 0; unrolls.length < B; i++) {
         const index = i % actors.length;
         await this.refreshWeights(actors[index]!, index);
@@ -177,21 +202,62 @@ export class TrainingRun {
     await actor.setWeights(version, weights.map((w) => w.slice()));
   }
 
-  private async actorLoop(actor: ActorHandle, index: number): Promise<void> {
-    try {
-      while (this.active) {
+  /** Races an actor call against the watchdog, when there is one. */
+  private watched<T>(call: Promise<T>, what: string): Promise<T> {
+    const { actorTimeoutMs, scheduler } = this.options;
+    if (!actorTimeoutMs || !scheduler.timeout) return call;
+    const timeout = scheduler.timeout.bind(scheduler);
+    return new Promise<T>((resolve, reject) => {
+      const cancel = timeout(actorTimeoutMs, () => reject(new Error(`${what} did not answer within ${actorTimeoutMs} ms`)));
+      call.then(
+        (value) => {
+          cancel();
+          resolve(value);
+        },
+        (e: unknown) => {
+          cancel();
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
+  }
+
+  private async actorLoop(index: number): Promise<void> {
+    while (this.active) {
+      try {
         await this.gate();
         if (!this.active) break;
-        await this.refreshWeights(actor, index);
-        const unroll = await actor.unroll();
+        const actor = this.actors[index]!;
+        await this.watched(this.refreshWeights(actor, index), `actor ${index}`);
+        const unroll = await this.watched(actor.unroll(), `actor ${index}`);
         await this.queue.put(unroll);
-      }
-    } catch (e) {
-      if (this.active) {
-        this.failure = e instanceof Error ? e : new Error(String(e));
+      } catch (e) {
+        if (!this.active) break;
+        const reason = e instanceof Error ? e.message : String(e);
+        if (this.options.replaceActor && (await this.replace(index, reason))) continue;
+        this.failure = e instanceof Error ? e : new Error(reason);
         this.queue.close(this.failure);
+        break;
       }
     }
+  }
+
+  /** Ends a failed actor and starts its successor with the current weights; false if that fails too. */
+  private async replace(index: number, reason: string): Promise<boolean> {
+    try {
+      await this.actors[index]!.dispose();
+    } catch {
+      // It is being replaced because it is broken.
+    }
+    try {
+      this.actors[index] = await this.options.replaceActor!(index);
+    } catch {
+      return false;
+    }
+    this.actorVersions[index] = -1;
+    this.restarts++;
+    this.options.onActorRestart?.(index, reason);
+    return true;
   }
 
   private async learnerLoop(): Promise<void> {
@@ -217,7 +283,7 @@ export class TrainingRun {
   }
 
   private async runDeterministic(): Promise<void> {
-    const actor = this.options.actors[0]!;
+    const actor = this.actors[0]!;
     const B = this.options.config.batchSize;
     while (this.active) {
       await this.gate();
@@ -250,6 +316,7 @@ export class TrainingRun {
       result,
       policyVersions: batch.policyVersions,
       queueDepth: this.queue.size,
+      actorRestarts: this.restarts,
       times: { wait: t1 - t0, assemble: t2 - t1, publish: t4 - t3 },
       wallSeconds: (t4 - this.startedAt - this.pausedMs - (this.runState === 'paused' ? t4 - this.pausedAt : 0)) / 1000,
     });

@@ -42,6 +42,9 @@ export function ControlsBar({ lab, state, isHidden }: { lab: Lab; state: LabSnap
           Share link
         </button>
       )}
+      <label className="when-hidden">
+        <input type="checkbox" checked={state.pauseWhenHidden} onChange={(e) => lab.setPauseWhenHidden(e.target.checked)} /> Pause while this tab is hidden
+      </label>
       <span className="status-chip" data-status={status} data-testid="run-status">
         {statusText(status)}
       </span>

@@ -42,6 +42,12 @@ export function StatusPanel({ state, meter }: { state: LabSnapshot; meter: Frame
         <dd>{r ? `${fmt(r.policyLagMean, 1)} (max ${r.policyLagMax})` : '–'}</dd>
       </div>
       <div>
+        <dt>Skipped updates · actor restarts</dt>
+        <dd data-testid="faults">
+          {r ? `${r.skippedUpdates} · ${r.actorRestarts}` : '–'}
+        </dd>
+      </div>
+      <div>
         <dt>Page</dt>
         <dd data-testid="page-fps" data-value={page.fps} data-long-tasks={page.longTasks}>
           {page.fps} frames/s, {page.longTasks} long tasks

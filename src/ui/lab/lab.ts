@@ -53,6 +53,8 @@ export interface LabSnapshot {
   pendingChanges: boolean;
   histories: readonly { label: string; history: TrainingHistory }[];
   latest: MetricsRecord | null;
+  /** Pause training while the tab is hidden (otherwise it continues; queues stay bounded either way). */
+  pauseWhenHidden: boolean;
   player: PolicyPlayer | null;
   observationShape: readonly number[];
 }
@@ -63,7 +65,16 @@ const MAX_MODEL_BYTES = 64 * 1024 * 1024;
 const browserScheduler: Scheduler = {
   now: () => performance.now(),
   yieldToEventLoop: () => new Promise<void>((resolve) => setTimeout(resolve, 0)),
+  timeout: (ms, onTimeout) => {
+    const id = setTimeout(onTimeout, ms);
+    return () => clearTimeout(id);
+  },
 };
+
+/** An actor call slower than this is taken for a hung worker and the worker is replaced. */
+const ACTOR_WATCHDOG_MS = 60_000;
+/** After this many non-finite updates in a row the run pauses with a message. */
+const MAX_CONSECUTIVE_SKIPS = 5;
 
 /**
  * The page's defaults: the schema's, with one actor per spare core
@@ -112,9 +123,27 @@ export class Lab {
       pendingChanges: false,
       histories: [{ label: 'Run', history: new TrainingHistory() }],
       latest: null,
+      pauseWhenHidden: false,
       player: null,
       observationShape: specOf(config).observationShape,
     };
+  }
+
+  private pausedForHiddenTab = false;
+
+  setPauseWhenHidden(on: boolean): void {
+    this.set({ pauseWhenHidden: on });
+  }
+
+  /** Called by the page when its visibility changes. */
+  visibilityChanged(hidden: boolean): void {
+    if (hidden && this.snapshot.pauseWhenHidden && this.snapshot.status === 'running') {
+      this.pausedForHiddenTab = true;
+      this.pause();
+    } else if (!hidden && this.pausedForHiddenTab) {
+      this.pausedForHiddenTab = false;
+      if (this.snapshot.status === 'paused') this.resume();
+    }
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -371,15 +400,39 @@ export class Lab {
 
   private start(slot: RunSlot): void {
     const isFirst = slot === this.slots[0];
+    const spec = specOf(slot.config);
+    let skippedBefore = 0;
+    let skippedInARow = 0;
     const run = new TrainingRun({
       config: slot.config,
       learner: slot.learner,
       actors: slot.actors,
       deterministic: false,
       scheduler: browserScheduler,
+      actorTimeoutMs: ACTOR_WATCHDOG_MS,
+      replaceActor: (index) => WebWorkerActor.create(actorOptionsFor(slot.config, spec, index), 'wasm'),
+      onActorRestart: (index, reason) =>
+        this.set({ message: { kind: 'warning', text: `Actor ${index + 1} stopped (${reason}); a new one took over with the current weights. Restarts so far: ${run.actorRestarts}.` } }),
       onUpdate: (record) => {
         slot.history.addRecord(record);
         if (isFirst) this.set({ latest: record });
+        if (record.skippedUpdates > skippedBefore) {
+          skippedBefore = record.skippedUpdates;
+          skippedInARow++;
+          if (skippedInARow >= MAX_CONSECUTIVE_SKIPS) {
+            this.pause();
+            this.set({
+              message: {
+                kind: 'error',
+                text: `Paused: ${skippedInARow} updates in a row had a NaN or infinite loss or gradient, so they were skipped and the weights left as they were. Try a lower learning rate or reward clipping, then Reset.`,
+              },
+            });
+          } else {
+            this.set({ message: { kind: 'warning', text: `Skipped an update whose loss or gradient was not finite; the weights were left untouched (${record.skippedUpdates} so far).` } });
+          }
+        } else {
+          skippedInARow = 0;
+        }
       },
       onEpisodes: (returns, lengths, frames) => slot.history.addEpisodes(returns, lengths, frames),
       onPublish: (version, weights) => {
@@ -409,7 +462,7 @@ export class Lab {
     for (const s of slots) s.run?.stop();
     await Promise.allSettled(slots.map((s) => s.done ?? Promise.resolve()));
     for (const s of slots) {
-      s.actors.forEach((a) => a.dispose());
+      (s.run?.currentActors ?? s.actors).forEach((a) => a.dispose());
       s.learner.dispose();
     }
     this.snapshot.player?.dispose();

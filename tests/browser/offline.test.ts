@@ -1,0 +1,89 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { relative, resolve, sep } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchChromium, screenshot, watchPage } from './support/browser';
+import { serveStatic } from './support/staticServer';
+
+const DIST = resolve(__dirname, '..', '..', 'dist');
+
+let server: Server;
+let url: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  ({ server, url } = await serveStatic(DIST, '/school/impala/'));
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (server?.listening) await new Promise((r) => server.close(r));
+});
+
+/** The `const PRECACHE = {...}` that vite/offlinePlugin.ts writes at the top of sw.js. */
+function precache(): { version: string; files: string[] } {
+  const match = /^const PRECACHE = (\{[\s\S]*?\n\});$/m.exec(readFileSync(resolve(DIST, 'sw.js'), 'utf8'));
+  if (!match) throw new Error('dist/sw.js has no PRECACHE manifest');
+  return JSON.parse(match[1]!) as { version: string; files: string[] };
+}
+
+describe('the built site offline, after one visit (service worker, under a sub-path)', () => {
+  it('sw.js precaches every file of the build except source maps and itself', () => {
+    const built = readdirSync(DIST, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => relative(DIST, resolve(entry.parentPath, entry.name)).split(sep).join('/'))
+      .filter((file) => !file.endsWith('.map') && file !== 'sw.js' && !file.split('/').some((part) => part.startsWith('.')))
+      .sort();
+    const { version, files } = precache();
+    expect(files).toEqual(built);
+    expect(files).toContain('index.html');
+    expect(files.filter((file) => file.endsWith('.wasm'))).toHaveLength(3);
+    expect(files.some((file) => /actor\.worker-.*\.js$/.test(file))).toBe(true);
+    expect(version).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('with the network off and the server gone, loads from the cache and trains on the WASM learner', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const problems = watchPage(page, new URL(url).origin);
+
+    // First visit: online. The worker installs (precaching everything) and claims the page.
+    await page.goto(url);
+    await page.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
+    const scope = await page.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+    expect(scope).toBe(url);
+    await page.waitForFunction(() => navigator.serviceWorker.controller?.state === 'activated', null, { timeout: 60_000 });
+
+    // No network, and nothing left to serve it anyway.
+    await context.setOffline(true);
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+
+    const fromCache: string[] = [];
+    const notFromCache: string[] = [];
+    page.on('response', (response) => {
+      if (response.url().startsWith('data:') || response.url().startsWith('blob:')) return;
+      (response.fromServiceWorker() ? fromCache : notFromCache).push(response.url().slice(url.length));
+    });
+    await page.reload();
+    await page.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
+    expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+
+    await page.getByLabel('Backend', { exact: true }).selectOption('wasm');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="frames"]')?.getAttribute('data-value')) > 200, null, { timeout: 120_000 });
+    expect(await page.getByTestId('backend').getAttribute('data-backend')).toBe('wasm');
+    await screenshot(page, 'offline-training');
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+
+    // The page, the app, the actor workers and tf.js's .wasm all came from the service worker.
+    expect(notFromCache).toEqual([]);
+    expect(fromCache).toContain('');
+    expect(fromCache.some((file) => /actor\.worker-.*\.js$/.test(file))).toBe(true);
+    expect(fromCache.some((file) => file.endsWith('.wasm'))).toBe(true);
+    expect(problems.errors).toEqual([]);
+    await context.close();
+  });
+});
