@@ -1,11 +1,13 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { offlinePlugin } from './vite/offlinePlugin.js';
 
 // `base: './'` makes every asset path relative, so the built site works from
-// any sub-path of any static host.
+// any sub-path of any static host. offlinePlugin emits sw.js, the service
+// worker that lets the lab load and train offline after the first visit.
 export default defineConfig({
   base: './',
-  plugins: [react()],
+  plugins: [react(), offlinePlugin()],
   build: {
     target: 'es2022',
     sourcemap: true,

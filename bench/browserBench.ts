@@ -38,7 +38,11 @@ async function openLab(page: Page, url: string, config: ExperimentConfig, backen
   await page.getByLabel('Backend', { exact: true }).selectOption(backend);
   await page.getByRole('button', { name: 'Not now' }).click().catch(() => {});
   await page.getByRole('button', { name: 'Train', exact: true }).click();
-  await page.waitForFunction(`Number(document.querySelector('[data-testid="frames"]')?.getAttribute('data-value')) > 0`, null, { timeout: 180_000 });
+  // Poll with evaluate: the page's CSP refuses waitForFunction's string predicates (no eval).
+  for (const start = Date.now(); (await sample(page)).frames <= 0; ) {
+    if (Date.now() - start > 180_000) throw new Error('training did not start within 180 s');
+    await page.waitForTimeout(250);
+  }
   return (await page.getByTestId('backend').getAttribute('data-backend')) ?? '?';
 }
 

@@ -85,7 +85,7 @@ async function cacheFirst(event: FetchEvent): Promise<Response> {
   const cache = await caches.open(CACHE_NAME);
   const cached = await cache.match(request, { ignoreVary: true });
   if (cached) return cached;
-  // Evicted, or asked for before install finished: fetch it, and keep it.
+  // Evicted by the browser: fetch it again, and keep it.
   const response = await fetch(request);
   event.waitUntil(keep(cache, request, response.clone()));
   return response;
