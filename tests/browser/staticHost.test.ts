@@ -46,6 +46,11 @@ describe('the built site on a plain static host, under a sub-path', () => {
     reshaped.weights = reshaped.weights.slice(1);
     await input.setInputFiles({ name: 'wrong-shapes.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(reshaped)) });
     await page.getByTestId('message').filter({ hasText: /expected \d+ arrays/ }).waitFor();
+    const otherEnv = JSON.parse(readFileSync(saved, 'utf8')) as { envId: string; config: { env: string } };
+    otherEnv.envId = 'minatar/breakout';
+    otherEnv.config.env = 'minatar/breakout';
+    await input.setInputFiles({ name: 'breakout.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(otherEnv)) });
+    await page.getByTestId('message').filter({ hasText: 'it is a model of minatar/breakout, but the current run trains classic/CartPole-v1' }).waitFor();
     await input.setInputFiles(saved);
     await page.getByTestId('message').filter({ hasText: 'Loaded a model of classic/CartPole-v1' }).waitFor();
     await screenshot(page, 'static-host-model-loaded');

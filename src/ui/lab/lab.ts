@@ -310,6 +310,12 @@ export class Lab {
     try {
       if (file.size > MAX_MODEL_BYTES) throw new Error(`the file is ${(file.size / 1e6).toFixed(0)} MB; a model file is at most ${MAX_MODEL_BYTES / 1e6} MB`);
       const checkpoint = decodeCheckpoint(await file.text());
+      const current = this.slots[0]?.config;
+      if (current && current.env !== checkpoint.envId) {
+        throw new Error(
+          `it is a model of ${checkpoint.envId}, but the current run trains ${current.env}; press Reset first to switch the experiment to that model`,
+        );
+      }
       const spec = specOf(checkpoint.config);
       if (checkpoint.envId !== checkpoint.config.env) throw new Error(`the file's environment (${checkpoint.envId}) does not match its settings (${checkpoint.config.env})`);
       if (checkpoint.spec.numActions !== spec.numActions || checkpoint.spec.observationShape.join() !== spec.observationShape.join()) {
