@@ -6,11 +6,13 @@
  *   learner learner frames/s per network on WASM, alone and end to end with
  *         1 and 2 worker-thread actors (see --help)
  *   browser in-browser training in headless Chromium, per backend (see --help)
+ *   soak    memory over a long run, headless and in the browser (see --help)
  */
 import { parseArgs } from 'node:util';
 import { benchEnvs, DEFAULT_ENV_BENCH } from './envBench';
 import { benchEndToEnd, benchLearner } from './learnerBench';
 import { benchBrowser } from './browserBench';
+import { soakBrowser, soakHeadless } from './soakBench';
 import { useWasmBackend } from '../src/node/tfWasm';
 import { NETWORK_KINDS, type NetworkKind } from '../src/core/model/networks';
 import { ENV_IDS } from '../src/core/envs/registry';
@@ -35,7 +37,15 @@ benchmarks:
            --seconds N     measurement per cell (default 10)
            --no-solve      skip timing how long CartPole takes to solve in the tab
            --solve-backend B  backend for that timing (default wasm: on a machine without a GPU,
-                           WebGPU runs through SwiftShader and is slow)`;
+                           WebGPU runs through SwiftShader and is slow)
+  soak     memory over a long run: heap and tf.js tensor count, sampled as training goes, with a
+           verdict (flat: tensors constant, heap growth < 10% from the 2nd sample to the last);
+           exit status 1 when a part is not flat
+           --updates N          headless: learner updates, CartPole defaults, 2 worker-thread
+                                actors, learner on WASM (default 20000; sampled every 1000)
+           --browser-minutes N  in the built lab in headless Chromium on WASM, sampled every
+                                30 s (default 5; run npm run build first)
+           --no-headless / --no-browser  skip one part`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -62,6 +72,9 @@ async function main(): Promise<void> {
       'no-e2e': { type: 'boolean' },
       'no-solve': { type: 'boolean' },
       'solve-backend': { type: 'string' },
+      'browser-minutes': { type: 'string' },
+      'no-headless': { type: 'boolean' },
+      'no-browser': { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
@@ -108,6 +121,24 @@ async function main(): Promise<void> {
     }
     case 'browser': {
       console.log(await benchBrowser({ seconds: positiveInt('seconds', str(values.seconds), 10), solve: !values['no-solve'], solveBackend: str(values['solve-backend']) ?? 'wasm' }));
+      return;
+    }
+    case 'soak': {
+      const updates = positiveInt('updates', str(values.updates), 20_000);
+      const minutes = positiveInt('browser-minutes', str(values['browser-minutes']), 5);
+      let flat = true;
+      if (!values['no-headless']) {
+        const headless = await soakHeadless({ updates, sampleEvery: Math.min(1000, Math.max(1, Math.floor(updates / 4))) });
+        console.log(headless.text);
+        flat &&= headless.flat;
+      }
+      if (!values['no-browser']) {
+        if (!values['no-headless']) console.log();
+        const browser = await soakBrowser({ minutes });
+        console.log(browser.text);
+        flat &&= browser.flat;
+      }
+      if (!flat) process.exitCode = 1;
       return;
     }
     default:

@@ -78,3 +78,18 @@ describe('learning-rate schedule', () => {
     expect(learningRateAt(0.01, 'constant', 150, 100)).toBe(0.01);
   });
 });
+
+describe('optimiser slots', () => {
+  it('leave no tensor behind once disposed', () => {
+    const v = tf.variable(tf.tensor1d([1, 2, 3]));
+    const g = tf.tensor1d([1, 1, 1]);
+    const before = tf.memory().numTensors;
+    for (const make of [() => new RmsProp([v]), () => new Adam([v])]) {
+      const opt = make();
+      opt.apply([g], 0.1);
+      opt.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    tf.dispose([v, g]);
+  });
+});

@@ -19,7 +19,12 @@ export interface Optimizer {
 
 /** Creates zero-initialised slot variables shaped like `variables`. */
 export function zeroSlots(variables: readonly tf.Variable[], name: string): tf.Variable[] {
-  return variables.map((v) => tf.variable(tf.zerosLike(v), false, `${v.name}/${name}`));
+  return variables.map((v) => {
+    const zeros = tf.zerosLike(v);
+    const slot = tf.variable(zeros, false, `${v.name}/${name}`);
+    zeros.dispose();
+    return slot;
+  });
 }
 
 export async function readSlots(slots: readonly tf.Variable[]): Promise<Float32Array[]> {

@@ -10,19 +10,19 @@ import type { ActorWorkerApi } from '../../workers/actor.worker';
  */
 export class WebWorkerActor implements ActorHandle {
   private failure: Error | null = null;
-  private readonly failed: Promise<never>;
+  /** Rejecters of calls in flight (not a race against one never-settling promise, which would keep a reaction per call). */
+  private readonly inFlight = new Set<(e: Error) => void>();
 
   private constructor(
     private readonly worker: Worker,
     private readonly remote: Comlink.Remote<ActorWorkerApi>,
     readonly backend: string,
   ) {
-    let reject: (e: Error) => void = () => {};
-    this.failed = new Promise<never>((_, r) => (reject = r));
-    this.failed.catch(() => {});
     worker.addEventListener('error', (e) => {
+      if (this.failure) return;
       this.failure = new Error(`actor worker failed: ${e.message || 'unknown error'}`);
-      reject(this.failure);
+      for (const reject of this.inFlight) reject(this.failure);
+      this.inFlight.clear();
     });
   }
 
@@ -34,8 +34,23 @@ export class WebWorkerActor implements ActorHandle {
   }
 
   private guard<T>(p: Promise<T>): Promise<T> {
-    if (this.failure) return Promise.reject(this.failure);
-    return Promise.race([p, this.failed]);
+    if (this.failure) {
+      p.catch(() => {});
+      return Promise.reject(this.failure);
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.inFlight.add(reject);
+      p.then(
+        (value) => {
+          this.inFlight.delete(reject);
+          resolve(value);
+        },
+        (e: unknown) => {
+          this.inFlight.delete(reject);
+          reject(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
   }
 
   setWeights(version: number, weights: Float32Array[]): Promise<void> {
