@@ -2,6 +2,7 @@ import * as Comlink from 'comlink';
 import type { ActorOptions } from '../../core/actor/actor';
 import type { Unroll } from '../../core/actor/unroll';
 import type { ActorHandle } from '../../core/training/trainingRun';
+import { InFlightCalls } from '../../core/training/inFlightCalls';
 import type { ActorWorkerApi } from '../../workers/actor.worker';
 
 /**
@@ -9,21 +10,15 @@ import type { ActorWorkerApi } from '../../workers/actor.worker';
  * An error in the worker rejects the pending call instead of hanging.
  */
 export class WebWorkerActor implements ActorHandle {
-  private failure: Error | null = null;
-  /** Rejecters of calls in flight (not a race against one never-settling promise, which would keep a reaction per call). */
-  private readonly inFlight = new Set<(e: Error) => void>();
+  /** Pending calls; all reject when the worker fails. */
+  private readonly calls = new InFlightCalls();
 
   private constructor(
     private readonly worker: Worker,
     private readonly remote: Comlink.Remote<ActorWorkerApi>,
     readonly backend: string,
   ) {
-    worker.addEventListener('error', (e) => {
-      if (this.failure) return;
-      this.failure = new Error(`actor worker failed: ${e.message || 'unknown error'}`);
-      for (const reject of this.inFlight) reject(this.failure);
-      this.inFlight.clear();
-    });
+    worker.addEventListener('error', (e) => this.calls.stop(new Error(`actor worker failed: ${e.message || 'unknown error'}`)));
   }
 
   static async create(options: ActorOptions, backend: 'wasm' | 'cpu'): Promise<WebWorkerActor> {
@@ -34,23 +29,7 @@ export class WebWorkerActor implements ActorHandle {
   }
 
   private guard<T>(p: Promise<T>): Promise<T> {
-    if (this.failure) {
-      p.catch(() => {});
-      return Promise.reject(this.failure);
-    }
-    return new Promise<T>((resolve, reject) => {
-      this.inFlight.add(reject);
-      p.then(
-        (value) => {
-          this.inFlight.delete(reject);
-          resolve(value);
-        },
-        (e: unknown) => {
-          this.inFlight.delete(reject);
-          reject(e instanceof Error ? e : new Error(String(e)));
-        },
-      );
-    });
+    return this.calls.track(p);
   }
 
   setWeights(version: number, weights: Float32Array[]): Promise<void> {
