@@ -2,11 +2,10 @@ import { Presets, SingleBar } from 'cli-progress';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExperimentConfig } from '../core/config/experimentConfig';
-import { createEnv } from '../core/envs/registry';
 import type { EnvSpec } from '../core/envs/types';
 import { Learner } from '../core/learner/learner';
 import { encodeCheckpoint, type Checkpoint } from '../core/model/checkpoint';
-import { actorOptionsFor, learnerOptionsFor } from '../core/training/fromConfig';
+import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../core/training/fromConfig';
 import { InProcessActor } from '../core/training/inProcessActor';
 import type { MetricsRecord } from '../core/training/metrics';
 import { TrainingRun, type ActorHandle, type Scheduler } from '../core/training/trainingRun';
@@ -71,7 +70,7 @@ const scheduler: Scheduler = {
 
 async function train(config: ExperimentConfig, options: TrainerOptions, io: TrainerIo): Promise<number> {
   const backend = await useWasmBackend();
-  const spec = createEnv(config.env, { seed: 0 }).spec;
+  const spec = envSpecFor(config);
   const learner = new Learner(learnerOptionsFor(config, spec));
   const output = openOutput(options.out, {
     config,
@@ -232,6 +231,7 @@ class CheckpointWriter {
           frames,
           weights,
           optimizer: { name: learner.options.optimizer, ...optimizer },
+          ...(learner.popart ? { popart: learner.popart.getState() } : {}),
           createdAt: new Date().toISOString(),
         };
         writeFileAtomic(this.path, encodeCheckpoint(checkpoint, learner.network.variables.map((v) => v.shape)));
@@ -269,10 +269,27 @@ class SummaryTracker {
       `${run.interrupted ? 'Stopped' : 'Finished'}: ${count(frames)} frames, ${count(r?.updates ?? 0)} updates, ${count(r?.episodes ?? 0)} episodes in ${run.wallSeconds.toFixed(1)} s ` +
         `(${count(trainingSeconds > 0 ? frames / trainingSeconds : 0)} frames/s over ${trainingSeconds.toFixed(1)} s of training).`,
       `episodeReturnMean100: ${formatMean(r?.episodeReturnMean100 ?? null)}${this.best ? ` (best ${formatMean(this.best.value)} at frame ${count(this.best.frames)})` : ''}.`,
+      ...(r?.tasks ? taskSummaryLines(r) : []),
       `Wrote config.json, metrics.jsonl and checkpoint.json to ${run.outDir}`,
     ];
     return `${lines.join('\n')}\n`;
   }
+}
+
+/** A suite's per-game table and its normalised-score mean and median. */
+function taskSummaryLines(r: MetricsRecord): string[] {
+  const rows = r.tasks!.map(
+    (t) => `  ${t.task.padEnd(15)} ${count(t.frames).padStart(11)} ${count(t.episodes).padStart(9)} ${formatMean(t.episodeReturnMean100).padStart(9)} ${formatScore(t.normalisedScore).padStart(10)}`,
+  );
+  return [
+    `  ${'game'.padEnd(15)} ${'frames'.padStart(11)} ${'episodes'.padStart(9)} ${'mean100'.padStart(9)} ${'normalised'.padStart(10)}`,
+    ...rows,
+    `normalised score: median ${formatScore(r.normalisedScoreMedian)}, mean ${formatScore(r.normalisedScoreMean)}.`,
+  ];
+}
+
+function formatScore(score: number | null): string {
+  return score === null ? '-' : score.toFixed(2);
 }
 
 // ---------------------------------------------------------------------------
@@ -291,6 +308,12 @@ function formatMean(mean: number | null): string {
   return mean === null ? '-' : mean.toFixed(1);
 }
 
+/** The headline score: mean100 return, or for a suite the median normalised score and each game's mean100. */
+function scoreText(r: MetricsRecord): string {
+  if (!r.tasks) return `mean100 ${formatMean(r.episodeReturnMean100)}`;
+  return `median norm ${formatScore(r.normalisedScoreMedian)} (${r.tasks.map((t) => `${t.task} ${formatMean(t.episodeReturnMean100)}`).join(', ')})`;
+}
+
 /** A live bar for an interactive terminal. */
 class ProgressBar implements Progress {
   private readonly bar: SingleBar;
@@ -300,19 +323,19 @@ class ProgressBar implements Progress {
     this.bar = new SingleBar(
       {
         stream,
-        format: '{bar} {percentage}% | {value}/{total} frames | mean100 {mean100} | {fps} fps | {updates} updates | ETA {eta_formatted}',
+        format: '{bar} {percentage}% | {value}/{total} frames | {score} | {fps} fps | {updates} updates | ETA {eta_formatted}',
         barsize: 24,
         etaBuffer: 50,
         formatValue: (v, _options, type) => (type === 'value' || type === 'total' ? count(v) : String(v)),
       },
       Presets.shades_classic,
     );
-    this.bar.start(total, 0, { mean100: '-', fps: 0, updates: 0 });
+    this.bar.start(total, 0, { score: 'mean100 -', fps: 0, updates: 0 });
   }
 
   update(r: MetricsRecord): void {
     if (this.stopped) return;
-    this.bar.update(r.frames, { mean100: formatMean(r.episodeReturnMean100), fps: count(r.fps), updates: count(r.updates) });
+    this.bar.update(r.frames, { score: scoreText(r), fps: count(r.fps), updates: count(r.updates) });
   }
 
   stop(): void {
@@ -338,7 +361,7 @@ class StatusLines implements Progress {
     const percent = ((100 * r.frames) / this.total).toFixed(1);
     this.stream.write(
       `[${r.wallSeconds.toFixed(1)} s] frames ${count(r.frames)}/${count(this.total)} (${percent}%) | updates ${count(r.updates)} | ` +
-        `episodes ${count(r.episodes)} | mean100 ${formatMean(r.episodeReturnMean100)} | ${count(r.fps)} fps | lag ${r.policyLagMean.toFixed(1)}\n`,
+        `episodes ${count(r.episodes)} | ${scoreText(r)} | ${count(r.fps)} fps | lag ${r.policyLagMean.toFixed(1)}\n`,
     );
   }
 

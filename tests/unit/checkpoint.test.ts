@@ -37,6 +37,24 @@ describe('checkpoint', () => {
     expect([back.version, back.frames, back.envId, back.network.kind]).toEqual([12, 960, 'classic/CartPole-v1', 'mlp']);
   });
 
+  it('round-trips a suite model: its number of tasks and PopArt statistics', () => {
+    const c: Checkpoint = {
+      ...sample(),
+      config: { ...DEFAULT_CONFIG, env: 'suite/minatar', tasks: 'breakout,seaquest', popart: true },
+      envId: 'suite/minatar',
+      spec: { observationShape: [10, 10, 31], numActions: 6, numTasks: 2 },
+      popart: { mu: [0.25, -3.5], nu: [1.5, 20.25] },
+    };
+    const back = decodeCheckpoint(encodeCheckpoint(c));
+    expect(back.spec).toEqual({ observationShape: [10, 10, 31], numActions: 6, numTasks: 2 });
+    expect(back.popart).toEqual({ mu: [0.25, -3.5], nu: [1.5, 20.25] });
+    const damaged = JSON.parse(encodeCheckpoint(c)) as { popart: { mu: unknown[] } };
+    damaged.popart.mu = [1, 'x'];
+    expect(() => decodeCheckpoint(JSON.stringify(damaged))).toThrow(/PopArt statistics are damaged/);
+    expect(sample().popart).toBeUndefined();
+    expect(decodeCheckpoint(encodeCheckpoint(sample())).popart).toBeUndefined();
+  });
+
   it('names what is wrong with a bad file', () => {
     const good = encodeCheckpoint(sample());
     expect(() => decodeCheckpoint('PK\u0003\u0004 not json')).toThrow(/not JSON/);

@@ -22,7 +22,10 @@ import { RandomState } from '../../src/core/rng/randomState';
 /** The defaults the brief and the paper call for, written out independently of the schema. */
 const EXPECTED_DEFAULTS = {
   env: 'classic/CartPole-v1',
+  tasks: 'asterix,breakout,freeway,seaquest,space_invaders',
   network: 'auto',
+  popart: false,
+  popartBeta: 3e-4,
   stickyActionProb: 0.1,
   actionSet: 'full',
   actors: 2,
@@ -75,6 +78,8 @@ function invalidValues(field: ValueSpec): unknown[] {
       return [...wrongTypes, 0, 1, 'yes'];
     case 'string':
       return [...wrongTypes, 3];
+    case 'subset':
+      return [...wrongTypes, 3, '', ',', 'bogus', `${field.choices[0]},${field.choices[0]}`, `${field.choices[0]},nope`, field.choices[0]!.toUpperCase()];
   }
 }
 
@@ -126,7 +131,7 @@ describe('the schema', () => {
       const field = configFieldByKey(key);
       return field?.kind === 'enum' ? field.choices : [];
     };
-    expect(choices('env')).toEqual(ENV_IDS);
+    expect(choices('env')).toEqual([...ENV_IDS, 'suite/minatar']);
     expect(choices('network')).toEqual(['auto', ...NETWORK_KINDS]);
     expect(choices('correction')).toEqual(CORRECTIONS);
   });

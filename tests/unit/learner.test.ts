@@ -44,6 +44,7 @@ function fakeUnroll(T: number, N: number, seed: number, version = 0): Unroll {
     terminated: new Uint8Array(T * N), truncated: new Uint8Array(T * N), behaviourLogits: f(T * N * 2),
     truncatedIndices: new Int32Array(0), truncatedObservations: new Float32Array(0),
     episodeReturns: Float64Array.from([seed]), episodeLengths: Int32Array.from([seed]),
+    taskIds: new Int32Array(N), episodeTaskIds: new Int32Array(1),
   };
 }
 

@@ -53,11 +53,19 @@ describe('parseTrainArgs', () => {
         case 'string':
           text = 'text';
           break;
+        case 'subset':
+          text = field.choices.at(-1)!;
+          break;
+        case 'boolean':
+          text = 'true';
+          break;
       }
-      const expected = field.kind === 'int' || field.kind === 'number' ? Number(text) : text;
+      const expected = field.kind === 'int' || field.kind === 'number' ? Number(text) : field.kind === 'boolean' ? text === 'true' : text;
       // The network must suit the environment (the last choice is resnet), and a queue must hold B unrolls.
       const extra = field.key === 'network' ? ['--env', 'minatar/breakout'] : field.key === 'queueCapacity' ? ['--batch-size', '1'] : [];
-      expect(run([`--${field.flag}`, text, ...extra]).config[field.key], field.flag).toBe(expected);
+      // A switch takes no value: --popart alone turns it on.
+      const flagArgs = field.kind === 'boolean' ? [`--${field.flag}`] : [`--${field.flag}`, text];
+      expect(run([...flagArgs, ...extra]).config[field.key], field.flag).toBe(expected);
     }
   });
 

@@ -48,6 +48,13 @@ function randomValue(rng: RandomState, field: ConfigField): ConfigValue {
       return pick(rng, field.choices);
     case 'string':
       return Array.from({ length: rng.randint(12) }, () => pick(rng, [...'aZ09/,:.-_~ %&=#?+é€😀'])).join('');
+    case 'boolean':
+      return rng.rand() < 0.5;
+    case 'subset': {
+      // A non-empty subset, stored in the choices' order.
+      const chosen = field.choices.filter(() => rng.rand() < 0.5);
+      return (chosen.length > 0 ? chosen : [pick(rng, field.choices)]).join(',');
+    }
   }
 }
 
@@ -60,7 +67,7 @@ function randomConfig(rng: RandomState): ExperimentConfig {
   const c = config as unknown as ExperimentConfig;
   if (c.batchSize > c.queueCapacity) c.queueCapacity = c.batchSize;
   const imageNet = c.network === 'minatar' || c.network === 'resnet';
-  if (c.network !== 'auto' && imageNet !== c.env.startsWith('minatar/')) c.network = 'auto';
+  if (c.network !== 'auto' && imageNet !== (c.env.startsWith('minatar/') || c.env === 'suite/minatar')) c.network = 'auto';
   if (!isStrictlyValid(c)) throw new Error(`randomConfig: made an invalid configuration ${JSON.stringify(c)}`);
   return c;
 }
@@ -159,7 +166,7 @@ describe('decodeShareHash', () => {
     expect(config).toEqual({ ...DEFAULT_CONFIG, unrollLength: 20, discount: 0.9 });
     expect(changed).toEqual(['unrollLength', 'discount']);
     expect(problems).toEqual([
-      "Link: Environment 'nope' is not one of the 8 choices; using 'classic/CartPole-v1'.",
+      "Link: Environment 'nope' is not one of the 9 choices; using 'classic/CartPole-v1'.",
       "Link: Actors '1.5' is not an integer in [1, 64]; using 2.",
       "Link: Batch size B '0' is not an integer in [1, 256]; using 2.",
       "Link: Optimiser 'sgd' is not one of 'rmsprop', 'adam'; using 'rmsprop'.",

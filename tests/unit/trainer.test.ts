@@ -28,7 +28,7 @@ const METRIC_KEYS = Object.keys({
   policyLagMin: 0, policyLagMean: 0, policyLagMax: 0, queueDepth: 0, learningRate: 0,
   totalLoss: 0, policyGradientLoss: 0, baselineLoss: 0, entropyLoss: 0, entropy: 0, gradNorm: 0,
   clippedRhoFraction: 0, skippedUpdates: 0, actorRestarts: 0, timeWaitMs: 0, timeAssembleMs: 0, timeForwardBackwardMs: 0, timeApplyMs: 0,
-  timePublishMs: 0, wallSeconds: 0,
+  timePublishMs: 0, wallSeconds: 0, tasks: 0, normalisedScoreMean: 0, normalisedScoreMedian: 0,
 } satisfies Record<keyof MetricsRecord, 0>);
 
 interface CliResult {

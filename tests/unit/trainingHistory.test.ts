@@ -30,6 +30,9 @@ function record(i: number, over: Partial<MetricsRecord> = {}): MetricsRecord {
     timeApplyMs: 1,
     timePublishMs: 4,
     wallSeconds: i / 10,
+    tasks: null,
+    normalisedScoreMean: null,
+    normalisedScoreMedian: null,
     ...over,
   };
 }

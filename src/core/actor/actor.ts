@@ -20,6 +20,12 @@ export interface ActorOptions {
   /** The experiment seed; environments and action sampling derive their seeds from it and the actor index. */
   seed: number;
   network: NetworkConfig;
+  /**
+   * A multi-task actor (a task suite): the environment id and task id of
+   * each of the `numEnvs` slots, and how many tasks the suite has (the
+   * network's value heads). Without it every slot plays `envId`, task 0.
+   */
+  tasks?: { envIds: readonly string[]; taskIds: readonly number[]; numTasks: number };
 }
 
 /**
@@ -33,6 +39,8 @@ export class Actor {
   private readonly network: Network;
   private readonly random: RandomState;
   private readonly actions: Int32Array;
+  /** Task id of each environment slot. */
+  readonly taskIds: Int32Array;
   private readonly observationShape: number[];
   private version = -1;
   private started = false;
@@ -40,10 +48,23 @@ export class Actor {
   constructor(readonly options: ActorOptions) {
     const { actorIndex, envId, numEnvs, unrollLength, seed } = options;
     if (!Number.isInteger(unrollLength) || unrollLength < 1) throw new RangeError(`Actor: unrollLength must be a positive integer, got ${unrollLength}`);
-    this.vec = new VecEnv(envId, { numEnvs, seed, seedPath: [actorIndex], envOptions: options.envOptions });
+    const tasks = options.tasks;
+    if (tasks && (tasks.envIds.length !== numEnvs || tasks.taskIds.length !== numEnvs)) {
+      throw new RangeError(`Actor: tasks must name the environment and task of each of the ${numEnvs} environments`);
+    }
+    if (tasks?.taskIds.some((t) => !(Number.isInteger(t) && t >= 0 && t < tasks.numTasks))) {
+      throw new RangeError(`Actor: task ids must be integers in [0, ${tasks.numTasks})`);
+    }
+    this.vec = new VecEnv(tasks ? tasks.envIds : envId, { numEnvs, seed, seedPath: [actorIndex], envOptions: options.envOptions });
+    this.taskIds = Int32Array.from(tasks ? tasks.taskIds : new Array<number>(numEnvs).fill(0));
     const spec = this.vec.spec;
     this.observationShape = [...spec.observationShape];
-    this.network = createNetwork(options.network, { observationShape: spec.observationShape, numActions: spec.numActions }, 0, false);
+    this.network = createNetwork(
+      options.network,
+      { observationShape: spec.observationShape, numActions: spec.numActions, numTasks: tasks?.numTasks ?? 1 },
+      0,
+      false,
+    );
     this.random = new RandomState(deriveSeed(seed, 0x5eed, actorIndex));
     this.actions = new Int32Array(numEnvs);
   }
@@ -61,7 +82,7 @@ export class Actor {
   /** Policy logits for the current observations of every environment, `[N][A]`. */
   async policyLogits(observations: ObservationArray): Promise<Float32Array> {
     const n = this.vec.numEnvs;
-    const logits = tf.tidy(() => this.network.apply(tf.tensor(observations, [n, ...this.observationShape], 'float32')).policyLogits);
+    const logits = tf.tidy(() => this.network.apply(tf.tensor(observations, [n, ...this.observationShape], 'float32'), this.taskIds).policyLogits);
     try {
       return (await logits.data()) as Float32Array;
     } finally {
@@ -91,6 +112,7 @@ export class Actor {
     const truncatedObs: ObservationArray[] = [];
     const episodeReturns: number[] = [];
     const episodeLengths: number[] = [];
+    const episodeTaskIds: number[] = [];
     const policyVersion = this.version;
 
     observations.set(vec.observations, 0);
@@ -113,6 +135,7 @@ export class Actor {
       for (let k = 0; k < stats.finishedCount; k++) {
         episodeReturns.push(stats.finishedReturns[k]!);
         episodeLengths.push(stats.finishedLengths[k]!);
+        episodeTaskIds.push(this.taskIds[stats.finishedEnvs[k]!]!);
       }
       observations.set(vec.observations, (t + 1) * N * size);
     }
@@ -134,6 +157,8 @@ export class Actor {
       truncatedObservations: stackObservations(vec.spec, truncatedObs),
       episodeReturns: Float64Array.from(episodeReturns),
       episodeLengths: Int32Array.from(episodeLengths),
+      taskIds: this.taskIds.slice(),
+      episodeTaskIds: Int32Array.from(episodeTaskIds),
     };
   }
 

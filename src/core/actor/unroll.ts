@@ -40,6 +40,10 @@ export interface Unroll {
   episodeReturns: Float64Array;
   /** Lengths of the episodes that ended in this unroll. */
   episodeLengths: Int32Array;
+  /** Task id of each of the N environments (all 0 outside a task suite): `[N]`. */
+  taskIds: Int32Array;
+  /** Task id of each episode that ended in this unroll. */
+  episodeTaskIds: Int32Array;
 }
 
 /** Environment frames in an unroll (T x N). */
@@ -60,6 +64,8 @@ export function unrollTransferables(u: Unroll): ArrayBuffer[] {
     u.truncatedObservations,
     u.episodeReturns,
     u.episodeLengths,
+    u.taskIds,
+    u.episodeTaskIds,
   ];
   return arrays.map((a) => a.buffer as ArrayBuffer);
 }

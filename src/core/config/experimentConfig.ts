@@ -1,4 +1,5 @@
 import { ENV_IDS } from '../envs/registry';
+import { SUITE_GAMES, SUITE_ID } from '../suite/minatarSuite';
 import type { NetworkKind } from '../model/networks';
 import type { Correction } from '../agent/corrections';
 
@@ -29,12 +30,18 @@ export type ActionSet = 'full' | 'minimal';
 /** Every setting of one experiment. Meanings, ranges and defaults: `CONFIG_FIELDS`. */
 export interface ExperimentConfig {
   // Environment
-  /** Registry id, one of `ENV_IDS`. */
+  /** Registry id, one of `ENV_IDS`, or the task suite `suite/minatar`. */
   env: string;
+  /** The suite's games, comma-separated in suite order (`suite/minatar` only). */
+  tasks: string;
   stickyActionProb: number;
   actionSet: ActionSet;
   // Agent and network
   network: NetworkChoice;
+  /** PopArt value normalisation per task (Hessel et al. 2019). */
+  popart: boolean;
+  /** PopArt's statistics step size beta. */
+  popartBeta: number;
   // Actors
   actors: number;
   envsPerActor: number;
@@ -78,7 +85,7 @@ export type ConfigValue = string | number | boolean;
 // Field descriptors
 
 /** How a value is typed and bounded; shared with the trainer's own flags. */
-export type ValueSpec = IntSpec | NumberSpec | EnumSpec | BooleanSpec | StringSpec;
+export type ValueSpec = IntSpec | NumberSpec | EnumSpec | BooleanSpec | StringSpec | SubsetSpec;
 
 export interface IntSpec {
   readonly kind: 'int';
@@ -116,6 +123,16 @@ export interface StringSpec {
   readonly default: string;
 }
 
+/**
+ * A non-empty set of choices, written comma-separated ('breakout,asterix');
+ * stored in the order of `choices`, so equal sets are equal strings.
+ */
+export interface SubsetSpec {
+  readonly kind: 'subset';
+  readonly default: string;
+  readonly choices: readonly string[];
+}
+
 export type ConfigGroup = 'environment' | 'agent' | 'actors' | 'learner' | 'loss' | 'correction' | 'run';
 
 /** The groups, in display order (help text, settings panel). */
@@ -149,7 +166,7 @@ type SpecFor<V> = [V] extends [number]
   : [V] extends [boolean]
     ? BooleanSpec
     : [V] extends [string]
-      ? EnumSpec<V> | StringSpec
+      ? EnumSpec<V> | StringSpec | SubsetSpec
       : never;
 
 /** The descriptor of the setting `K`. */
@@ -173,8 +190,13 @@ const FIELDS = [
   // --- Environment --------------------------------------------------------
   {
     key: 'env', group: 'environment', flag: 'env', urlKey: 'env', label: 'Environment',
-    kind: 'enum', choices: ENV_IDS, default: 'classic/CartPole-v1',
-    doc: 'The task to learn: a classic-control problem (a short vector observation) or a MinAtar game (Young & Tian 2019; a 10x10 grid of C binary channels).',
+    kind: 'enum', choices: [...ENV_IDS, SUITE_ID], default: 'classic/CartPole-v1',
+    doc: "The task to learn: a classic-control problem (a short vector observation), a MinAtar game (Young & Tian 2019; a 10x10 grid of C binary channels), or 'suite/minatar': one agent playing several MinAtar games at once (IMPALA section 5.3's multi-task setting).",
+  },
+  {
+    key: 'tasks', group: 'environment', flag: 'tasks', urlKey: 'tasks', label: 'Suite games',
+    kind: 'subset', choices: SUITE_GAMES, default: SUITE_GAMES.join(','),
+    doc: "suite/minatar only: the games the one agent plays, comma-separated. Actors' environments are given the games round-robin, and every game is seen in one 10x10x31 layout with the shared 6 actions.",
   },
   {
     key: 'stickyActionProb', group: 'environment', flag: 'sticky-action-prob', urlKey: 'sticky', label: 'Sticky actions',
@@ -191,6 +213,16 @@ const FIELDS = [
     key: 'network', group: 'agent', flag: 'network', urlKey: 'net', label: 'Network',
     kind: 'enum', choices: NETWORK_CHOICES, default: 'auto',
     doc: "The policy-and-baseline network. 'auto' picks 'mlp' for vector observations and 'minatar' (the MinAtar baselines' small CNN) for 10x10xC images; 'resnet' is a small version of the paper's deep IMPALA CNN (figure 3).",
+  },
+  {
+    key: 'popart', group: 'agent', flag: 'popart', urlKey: 'popart', label: 'PopArt',
+    kind: 'boolean', default: false,
+    doc: 'Normalise each task\'s value with PopArt (Hessel et al. 2019): V-trace targets stay in the game\'s own scale, but the value loss and policy gradient are scaled by running per-task statistics, so games with large returns do not drown out the others.',
+  },
+  {
+    key: 'popartBeta', group: 'agent', flag: 'popart-beta', urlKey: 'pbeta', label: 'PopArt step size',
+    kind: 'number', min: 0, minExclusive: true, max: 1, default: 3e-4,
+    doc: 'The step size beta of the PopArt statistics (Hessel et al. 2019 use 3e-4).',
   },
   // --- Actors -------------------------------------------------------------
   {
@@ -366,7 +398,7 @@ export const DEFAULT_CONFIG: Readonly<ExperimentConfig> = Object.freeze(buildDef
 /** Whether an environment gives vector observations or 10x10xC images, read from its id's family. */
 function observationKindOfEnv(env: string): 'vector' | 'image' | 'unknown' {
   if (env.startsWith('classic/')) return 'vector';
-  if (env.startsWith('minatar/')) return 'image';
+  if (env.startsWith('minatar/') || env === SUITE_ID) return 'image';
   return 'unknown';
 }
 
@@ -445,6 +477,8 @@ export function describeExpected(spec: ValueSpec): string {
       return 'true or false';
     case 'string':
       return 'a string';
+    case 'subset':
+      return `a comma-separated list of ${spec.choices.map((c) => `'${c}'`).join(', ')} (at least one, each once)`;
   }
 }
 
@@ -469,6 +503,14 @@ function checkValue(spec: ValueSpec, value: unknown): Checked {
       return typeof value === 'boolean' ? { ok: true, value } : { ok: false };
     case 'string':
       return typeof value === 'string' ? { ok: true, value } : { ok: false };
+    case 'subset': {
+      if (typeof value !== 'string') return { ok: false };
+      const names = value.split(',').map((n) => n.trim()).filter((n) => n !== '');
+      const known = names.every((n) => spec.choices.includes(n));
+      const unique = new Set(names).size === names.length;
+      if (names.length === 0 || !known || !unique) return { ok: false };
+      return { ok: true, value: spec.choices.filter((c) => names.includes(c)).join(',') };
+    }
   }
 }
 

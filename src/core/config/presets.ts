@@ -10,6 +10,11 @@ import { DEFAULT_CONFIG, validateConfig, type ExperimentConfig } from './experim
 export interface PresetRun {
   label: string;
   overrides: Partial<ExperimentConfig>;
+  /**
+   * This run's share of the experiment's frame budget (default 1): five
+   * single-game agents with share 0.2 each spend what one suite agent does.
+   */
+  frameShare?: number;
 }
 
 export interface Preset {
@@ -109,8 +114,18 @@ export function applyPreset(preset: Preset): ExperimentConfig {
  */
 export function presetRuns(preset: Preset): { label: string; config: ExperimentConfig }[] {
   if (!preset.comparison) return [{ label: preset.title, config: applyPreset(preset) }];
-  return preset.comparison.map((run) => ({
-    label: run.label,
-    config: validateConfig({ ...DEFAULT_CONFIG, ...preset.config, ...run.overrides }).config,
-  }));
+  return comparisonRuns(preset, {});
+}
+
+/**
+ * The runs of a comparison preset with `settings` (e.g. command-line flags)
+ * over every run's own: each run's frames are its `frameShare` of the
+ * resulting budget.
+ */
+export function comparisonRuns(preset: Preset, settings: Partial<ExperimentConfig>): { label: string; config: ExperimentConfig }[] {
+  return (preset.comparison ?? [{ label: preset.title, overrides: {} }]).map((run) => {
+    const config = validateConfig({ ...DEFAULT_CONFIG, ...preset.config, ...run.overrides, ...settings }).config;
+    const frames = Math.max(1, Math.round(config.frames * (run.frameShare ?? 1)));
+    return { label: run.label, config: { ...config, frames } };
+  });
 }

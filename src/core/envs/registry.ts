@@ -10,6 +10,8 @@ import { CartPole } from './classic/cartPole';
 import { Acrobot } from './classic/acrobot';
 import { MountainCar } from './classic/mountainCar';
 import { checkOptions, type OptionRule } from './options';
+import { SUITE_GAMES, suiteTaskEnvId } from '../suite/minatarSuite';
+import { SuiteTaskEnv } from '../suite/suiteTaskEnv';
 
 /** Options every environment takes. */
 export interface CommonEnvOptions {
@@ -55,18 +57,24 @@ interface RegistryEntry {
   create: (id: string, options: Record<string, unknown>) => Env;
 }
 
+function createMinAtar(id: string, game: MinAtarGameName, o: Record<string, unknown>): MinAtarEnv {
+  return new MinAtarEnv(id, MINATAR_GAMES[game], {
+    seed: o.seed as number,
+    stickyActionProb: (o.stickyActionProb as number | undefined) ?? 0.1,
+    difficultyRamping: (o.difficultyRamping as boolean | undefined) ?? true,
+    actionSet: (o.actionSet as 'full' | 'minimal' | undefined) ?? 'full',
+    maxEpisodeSteps: (o.maxEpisodeSteps as number | null | undefined) ?? null,
+  });
+}
+
 function minatarEntry(game: MinAtarGameName): RegistryEntry {
-  return {
-    rules: MINATAR_RULES,
-    create: (id, o) =>
-      new MinAtarEnv(id, MINATAR_GAMES[game], {
-        seed: o.seed as number,
-        stickyActionProb: (o.stickyActionProb as number | undefined) ?? 0.1,
-        difficultyRamping: (o.difficultyRamping as boolean | undefined) ?? true,
-        actionSet: (o.actionSet as 'full' | 'minimal' | undefined) ?? 'full',
-        maxEpisodeSteps: (o.maxEpisodeSteps as number | null | undefined) ?? null,
-      }),
-  };
+  return { rules: MINATAR_RULES, create: (id, o) => createMinAtar(id, game, o) };
+}
+
+/** A game in the `suite/minatar` layout; always the full action set, which the suite's games share. */
+function suiteTaskEntry(game: MinAtarGameName): RegistryEntry {
+  const { actionSet: _fullOnly, ...rules } = MINATAR_RULES;
+  return { rules, create: (_id, o) => new SuiteTaskEnv(game, createMinAtar(`minatar/${game}`, game, { ...o, actionSet: 'full' })) };
 }
 
 function classicEntry(make: (id: string, seed: number, maxEpisodeSteps: number | null | undefined) => Env): RegistryEntry {
@@ -87,8 +95,12 @@ const REGISTRY: Record<string, RegistryEntry> = {
   'classic/MountainCar-v0': classicEntry((id, seed, t) => new MountainCar({ id, seed, maxEpisodeSteps: t === undefined ? 200 : t })),
 };
 
-/** Every registered environment id, in display order. */
+/** Every environment a user picks by id, in display order. */
 export const ENV_IDS: readonly string[] = Object.keys(REGISTRY);
+
+// The games of `suite/minatar` in the suite's observation layout: actors
+// create them; users pick the suite (see `minatarSuite.ts`), not these.
+for (const game of SUITE_GAMES) REGISTRY[suiteTaskEnvId(game)] = suiteTaskEntry(game);
 
 export function isEnvId(id: string): boolean {
   return Object.hasOwn(REGISTRY, id);
@@ -101,7 +113,7 @@ export function isEnvId(id: string): boolean {
  */
 export function createEnv(id: string, options: EnvOptions): Env {
   if (!isEnvId(id)) {
-    throw new Error(`Unknown environment '${id}'. Valid environments: ${ENV_IDS.join(', ')}`);
+    throw new Error(`Unknown environment '${id}'. Valid environments: ${[...ENV_IDS, ...SUITE_GAMES.map(suiteTaskEnvId)].join(', ')}`);
   }
   const entry = REGISTRY[id]!;
   const checked = checkOptions(id, options as unknown as Record<string, unknown>, entry.rules, ['seed']);

@@ -15,7 +15,9 @@ export interface VecEnvOptions {
 }
 
 /**
- * N copies of one environment stepped together into preallocated buffers,
+ * N environments stepped together (N copies of one id, or one id per slot
+ * when the ids share one observation layout and action set, as the games of
+ * a task suite do) into preallocated buffers,
  * with automatic reset: when an episode ends, the environment is reset at
  * once and `observations` holds the new episode's first observation, while
  * `finalObservations` keeps the observation the episode ended on (a learner
@@ -38,18 +40,30 @@ export class VecEnv {
   readonly truncated: Uint8Array;
   readonly stats: EpisodeStats;
 
-  constructor(id: string, options: VecEnvOptions) {
+  /** `id`: one environment id for every slot, or one per slot (`numEnvs` of them). */
+  constructor(id: string | readonly string[], options: VecEnvOptions) {
     const { numEnvs, seed } = options;
     if (!Number.isInteger(numEnvs) || numEnvs < 1) {
       throw new RangeError(`VecEnv: numEnvs must be a positive integer, got ${String(numEnvs)}`);
     }
+    if (typeof id !== 'string' && id.length !== numEnvs) {
+      throw new RangeError(`VecEnv: got ${id.length} environment ids for ${numEnvs} environments`);
+    }
     const path = options.seedPath ?? [];
     const envs: Env[] = [];
     for (let i = 0; i < numEnvs; i++) {
-      envs.push(createEnv(id, { ...options.envOptions, seed: deriveSeed(seed, ...path, i) } as EnvOptions));
+      const slotId = typeof id === 'string' ? id : id[i]!;
+      envs.push(createEnv(slotId, { ...options.envOptions, seed: deriveSeed(seed, ...path, i) } as EnvOptions));
+    }
+    const first = envs[0]!.spec;
+    for (const env of envs) {
+      const s = env.spec;
+      if (s.observationShape.join() !== first.observationShape.join() || s.observationDtype !== first.observationDtype || s.numActions !== first.numActions) {
+        throw new Error(`VecEnv: ${s.id} ([${s.observationShape}], ${s.numActions} actions) does not share ${first.id}'s layout ([${first.observationShape}], ${first.numActions} actions)`);
+      }
     }
     this.envs = envs;
-    this.spec = envs[0]!.spec;
+    this.spec = first;
     this.numEnvs = numEnvs;
     this.observations = allocateObservations(this.spec, numEnvs);
     this.finalObservations = allocateObservations(this.spec, numEnvs);

@@ -25,6 +25,10 @@ export interface Batch {
   policyVersions: number[];
   episodeReturns: number[];
   episodeLengths: number[];
+  /** Task id of each column: `[cols]` (all 0 outside a task suite). */
+  taskIds: Int32Array;
+  /** Task id of each episode in `episodeReturns`. */
+  episodeTaskIds: number[];
   frames: number;
 }
 
@@ -86,6 +90,8 @@ export function assembleBatch(unrolls: readonly Unroll[]): Batch {
     policyVersions: unrolls.map((u) => u.policyVersion),
     episodeReturns: unrolls.flatMap((u) => Array.from(u.episodeReturns)),
     episodeLengths: unrolls.flatMap((u) => Array.from(u.episodeLengths)),
+    taskIds: Int32Array.from(unrolls.flatMap((u) => Array.from(u.taskIds))),
+    episodeTaskIds: unrolls.flatMap((u) => Array.from(u.episodeTaskIds)),
     frames: T * cols,
   };
 }

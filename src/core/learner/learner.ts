@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { computeTargets, policyLogEpsilon, type Correction } from '../agent/corrections';
 import { impalaLoss } from '../agent/losses';
 import { policyEntropy } from '../agent/losses';
+import { PopArt, type PopArtState } from '../agent/popart';
 import { createNetwork, type Network, type NetworkConfig, type NetworkSpec } from '../model/networks';
 import { getNetworkWeights, setNetworkWeights } from '../model/weights';
 import { Adam } from '../optim/adam';
@@ -39,6 +40,20 @@ export interface LearnerOptions {
   lambda: number;
   /** 'unit' clips rewards to [-1, 1] (the paper's Atari setting). */
   rewardClip: 'none' | 'unit';
+  /** PopArt value normalisation per task (`spec.numTasks` of them) with this step size; null for none. */
+  popart?: { beta: number } | null;
+}
+
+/** A learner's state in main memory: what `Learner.restore` takes (a checkpoint's, or a run's copy). */
+export interface LearnerState {
+  /** Updates applied (the weights' version). */
+  version: number;
+  /** Environment frames learned from. */
+  frames: number;
+  weights: readonly Float32Array[];
+  /** Optimiser step and slots; absent: fresh optimiser statistics. */
+  optimizer?: { step: number; slots: Float32Array[] };
+  popart?: PopArtState;
 }
 
 /** What one update measured; loss terms are sums over the batch's T x cols steps, as optimised. */
@@ -62,6 +77,8 @@ export interface UpdateResult {
   timeForwardBackwardMs: number;
   /** Milliseconds to apply the optimiser step (dispatch; a GPU may finish it later). */
   timeApplyMs: number;
+  /** PopArt's statistics per task after the update (absent without PopArt). */
+  popart?: { mu: number[]; sigma: number[] };
 }
 
 /**
@@ -77,6 +94,8 @@ export interface UpdateResult {
 export class Learner {
   readonly network: Network;
   private readonly optimizer: Optimizer;
+  /** Per-task value normalisation, when enabled. */
+  readonly popart: PopArt | null;
   private updates = 0;
   private frames = 0;
 
@@ -86,6 +105,7 @@ export class Learner {
       options.optimizer === 'adam'
         ? new Adam(this.network.variables)
         : new RmsProp(this.network.variables, options.rmspropDecay, options.rmspropEpsilon);
+    this.popart = options.popart ? new PopArt(this.network.spec.numTasks, { beta: options.popart.beta }) : null;
   }
 
   /** Updates applied so far; the version of the current weights. */
@@ -110,10 +130,13 @@ export class Learner {
     return this.optimizer.getState();
   }
 
-  /** Restores counters, weights and optimiser state (e.g. from a checkpoint). */
-  restore(state: { version: number; frames: number; weights: readonly Float32Array[]; optimizer?: { step: number; slots: Float32Array[] } }): void {
+  /** Restores counters, weights, optimiser state and PopArt statistics (e.g. from a checkpoint). */
+  restore(state: LearnerState): void {
+    if (state.popart && !this.popart) throw new Error('Learner: the saved run used PopArt, this learner does not');
+    if (this.popart && !state.popart) throw new Error('Learner: this learner uses PopArt, the saved run has no PopArt statistics');
     setNetworkWeights(this.network, state.weights);
     if (state.optimizer) this.optimizer.setState(state.optimizer);
+    if (state.popart) this.popart!.setState(state.popart);
     this.updates = state.version;
     this.frames = state.frames;
   }
@@ -127,6 +150,10 @@ export class Learner {
     const o = this.options;
     const { T, cols: C, numActions: A, observationShape: shape } = batch;
     const K = batch.truncatedIndices.length;
+    const numTasks = this.network.spec.numTasks;
+    if (batch.taskIds.length !== C || batch.taskIds.some((t) => !(t >= 0 && t < numTasks))) {
+      throw new Error(`Learner: the batch's task ids must be ${C} integers in [0, ${numTasks})`);
+    }
     if (shape.join() !== this.network.spec.observationShape.join() || A !== this.network.spec.numActions) {
       throw new Error(`Learner: batch of shape [${shape}] with ${A} actions does not fit the network ([${this.network.spec.observationShape}], ${this.network.spec.numActions})`);
     }
@@ -139,8 +166,20 @@ export class Learner {
     const bootstrapIndex = new Int32Array(T * C).fill(K);
     batch.truncatedIndices.forEach((flat, k) => (bootstrapIndex[flat] = k));
 
+    // Task of every observation x_0 .. x_T (column c plays task taskIds[c]), and of each truncated episode's last one.
+    const rowTasks = new Int32Array((T + 1) * C);
+    for (let i = 0; i < rowTasks.length; i++) rowTasks[i] = batch.taskIds[i % C]!;
+    const truncatedTasks = Int32Array.from(batch.truncatedIndices, (flat) => batch.taskIds[flat % C]!);
+    const popart = this.popart;
+    const sigmas = popart?.sigmas();
+
     const tStart = now();
     const results = tf.tidy(() => {
+      // PopArt: V = sigma n + mu per column, with n the network's normalised output (Hessel et al. 2019).
+      const columnScale = popart ? tf.tensor1d(Float32Array.from(batch.taskIds, (t) => sigmas![t]!)) : null;
+      const columnShift = popart ? tf.tensor1d(Float32Array.from(batch.taskIds, (t) => popart.mu[t]!)) : null;
+      const unnormalise = (n: tf.Tensor, scale: tf.Tensor | null, shift: tf.Tensor | null): tf.Tensor =>
+        scale && shift ? tf.add(tf.mul(n, scale), shift) : n;
       const observations = tf.tensor(batch.observations, [(T + 1) * C, ...shape], 'float32');
       const actions = tf.tensor2d(batch.actions, [T, C], 'int32');
       const behaviourLogits = tf.tensor3d(batch.behaviourLogits, [T, C, A]);
@@ -148,16 +187,22 @@ export class Learner {
       let rewardsT: tf.Tensor = tf.tensor2d(rewards, [T, C]);
       if (K > 0) {
         // V(x_final) of each truncated episode: a constant, computed outside the gradient tape.
-        const truncatedValues = this.network.apply(tf.tensor(batch.truncatedObservations, [K, ...shape], 'float32')).baseline;
+        const normalised = this.network.apply(tf.tensor(batch.truncatedObservations, [K, ...shape], 'float32'), truncatedTasks).baseline;
+        const truncatedValues = popart
+          ? unnormalise(normalised, tf.tensor1d(Float32Array.from(truncatedTasks, (t) => sigmas![t]!)), tf.tensor1d(Float32Array.from(truncatedTasks, (t) => popart.mu[t]!)))
+          : normalised;
         const padded = tf.concat([truncatedValues, tf.zeros([1])]);
         rewardsT = tf.add(rewardsT, tf.mul(tf.reshape(tf.gather(padded, tf.tensor1d(bootstrapIndex, 'int32')), [T, C]), o.discount));
       }
       const kept: tf.Scalar[] = [];
+      let keptTargets: tf.Tensor | null = null;
 
       const { value: total, grads } = tf.variableGrads(() => {
-        const { policyLogits, baseline } = this.network.apply(observations);
+        const { policyLogits, baseline } = this.network.apply(observations, rowTasks);
         const logits = tf.reshape(tf.slice(policyLogits, [0, 0], [T * C, A]), [T, C, A]);
-        const allValues = tf.reshape(baseline, [T + 1, C]);
+        const allOutputs = tf.reshape(baseline, [T + 1, C]);
+        // V-trace runs in the tasks' own reward scale: on unnormalised values (Hessel et al. 2019).
+        const allValues = unnormalise(allOutputs, columnScale, columnShift);
         const values = tf.slice(allValues, [0, 0], [T, C]);
         const bootstrapValue = tf.reshape(tf.slice(allValues, [T, 0], [1, C]), [C]);
         const targets = computeTargets(o.correction, {
@@ -173,10 +218,22 @@ export class Learner {
           clipCThreshold: o.clipCThreshold,
           lambda: o.lambda,
         });
+        // Under PopArt the loss is taken in the normalised space: the baseline regresses n(x_s) on
+        // (v_s - mu) / sigma, and the policy gradient uses the advantage divided by sigma,
+        // rho_s ((r_s + gamma v_{s+1} - mu) / sigma - n(x_s)) (Hessel et al. 2019).
+        const lossInputs =
+          columnScale && columnShift
+            ? {
+                vs: tf.div(tf.sub(targets.vs, columnShift), columnScale),
+                pgAdvantages: tf.div(targets.pgAdvantages, columnScale),
+                values: tf.slice(allOutputs, [0, 0], [T, C]),
+              }
+            : { vs: targets.vs, pgAdvantages: targets.pgAdvantages, values };
         const terms = impalaLoss(
-          { logits, actions, vs: targets.vs, pgAdvantages: targets.pgAdvantages, values, logEpsilon: policyLogEpsilon(o.correction) },
+          { logits, actions, ...lossInputs, logEpsilon: policyLogEpsilon(o.correction) },
           { baselineCost: o.baselineCost, entropyCost: o.entropyCost },
         );
+        if (popart) keptTargets = tf.keep(targets.vs);
         const meanEntropy = tf.mean(policyEntropy(logits)) as tf.Scalar;
         kept.push(
           tf.keep(terms.policyGradientLoss),
@@ -190,7 +247,7 @@ export class Learner {
 
       const gradList = this.network.variables.map((v) => grads[v.name]!);
       const { clipped, globalNorm } = clipByGlobalNorm(gradList, o.maxGradNorm);
-      return { total, clipped, globalNorm, kept };
+      return { total, clipped, globalNorm, kept, targets: keptTargets ? [keptTargets as tf.Tensor] : [] };
     });
 
     const [pg, baselineLoss, entropyLoss, entropy, clippedRho] = results.kept;
@@ -202,9 +259,15 @@ export class Learner {
       this.optimizer.apply(results.clipped, learningRate);
       this.updates++;
     }
+    if (applied && popart && results.targets[0]) {
+      // After the step: statistics move towards this batch's targets, then the head is rescaled to preserve outputs.
+      const vs = await results.targets[0].data();
+      const before = popart.updateStatistics(vs, (k) => batch.taskIds[k % C]!);
+      popart.preserveOutputs(this.network.valueHead, before);
+    }
     const tApplied = now();
     this.frames += batch.frames;
-    tf.dispose([...scalars, ...results.clipped]);
+    tf.dispose([...scalars, ...results.clipped, ...results.targets]);
     return {
       version: this.updates,
       learningRate,
@@ -218,6 +281,7 @@ export class Learner {
       applied,
       timeForwardBackwardMs: tGradients - tStart,
       timeApplyMs: tApplied - tGradients,
+      ...(popart ? { popart: { mu: Array.from(popart.mu), sigma: Array.from(popart.sigmas()) } } : {}),
     };
   }
 

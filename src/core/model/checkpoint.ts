@@ -1,5 +1,6 @@
 import { validateConfig, type ExperimentConfig } from '../config/experimentConfig';
 import type { NetworkConfig, NetworkSpec } from './networks';
+import type { PopArtState } from '../agent/popart';
 import { base64ToBytes, bytesToBase64 } from './base64';
 
 /** Identifies our checkpoint files. */
@@ -23,6 +24,8 @@ export interface Checkpoint {
   frames: number;
   weights: Float32Array[];
   optimizer?: { name: string; step: number; slots: Float32Array[] };
+  /** PopArt's per-task statistics, for a run that uses PopArt. */
+  popart?: PopArtState;
   /** ISO time the checkpoint was written. */
   createdAt: string;
 }
@@ -39,6 +42,7 @@ interface CheckpointJson {
   frames: number;
   weights: { shape?: number[]; length: number; data: string }[];
   optimizer?: { name: string; step: number; slots: { length: number; data: string }[] };
+  popart?: PopArtState;
 }
 
 function encodeArray(a: Float32Array): { length: number; data: string } {
@@ -76,6 +80,7 @@ export function encodeCheckpoint(c: Checkpoint, shapes?: readonly number[][]): s
     frames: c.frames,
     weights: c.weights.map((w, i) => ({ ...(shapes?.[i] ? { shape: [...shapes[i]!] } : {}), ...encodeArray(w) })),
     ...(c.optimizer ? { optimizer: { name: c.optimizer.name, step: c.optimizer.step, slots: c.optimizer.slots.map(encodeArray) } } : {}),
+    ...(c.popart ? { popart: { mu: [...c.popart.mu], nu: [...c.popart.nu] } } : {}),
   };
   return JSON.stringify(json);
 }
@@ -114,15 +119,25 @@ export function decodeCheckpoint(text: string): Checkpoint {
     if (typeof o.name !== 'string' || !Number.isInteger(o.step) || !Array.isArray(o.slots)) throw new Error('checkpoint: the optimiser state is damaged');
     optimizer = { name: o.name, step: o.step, slots: o.slots.map((s, i) => decodeArray(s, `optimiser slot ${i}`)) };
   }
+  const numTasks = j.spec.numTasks ?? 1;
+  if (!Number.isInteger(numTasks) || numTasks < 1) throw new Error('checkpoint: the number of tasks is damaged');
+  let popart: PopArtState | undefined;
+  if (j.popart !== undefined) {
+    const p = j.popart as Partial<PopArtState> | null;
+    const numbers = (a: unknown): a is number[] => Array.isArray(a) && a.length === numTasks && a.every((v) => typeof v === 'number' && Number.isFinite(v));
+    if (!p || !numbers(p.mu) || !numbers(p.nu)) throw new Error(`checkpoint: the PopArt statistics are damaged (expected ${numTasks} finite numbers each)`);
+    popart = { mu: [...p.mu], nu: [...p.nu] };
+  }
   return {
     config,
     envId: j.envId,
-    spec: { observationShape: [...j.spec.observationShape], numActions: j.spec.numActions },
+    spec: { observationShape: [...j.spec.observationShape], numActions: j.spec.numActions, ...(numTasks > 1 ? { numTasks } : {}) },
     network: j.network,
     version: j.version!,
     frames: j.frames!,
     weights,
     ...(optimizer ? { optimizer } : {}),
+    ...(popart ? { popart } : {}),
     createdAt: typeof j.createdAt === 'string' ? j.createdAt : '',
   };
 }

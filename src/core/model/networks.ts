@@ -50,22 +50,34 @@ export interface NetworkSpec {
   /** Shape of one observation: `[n]` or `[10, 10, C]`. */
   observationShape: readonly number[];
   numActions: number;
+  /**
+   * Tasks of a multi-task agent (default 1): the value head has one output
+   * per task, and `apply` reads the one of each observation's task (the
+   * per-task value heads of Hessel et al. 2019, which PopArt normalises).
+   */
+  numTasks?: number;
 }
 
 export interface PolicyValue {
   /** `[N, A]` unnormalised log-probabilities. */
   policyLogits: tf.Tensor2D;
-  /** `[N]` value estimates V(x). */
+  /** `[N]` value estimates V(x) of each observation's task (normalised ones under PopArt). */
   baseline: tf.Tensor1D;
 }
 
 export interface Network {
   readonly config: Required<NetworkConfig>;
-  readonly spec: NetworkSpec;
+  readonly spec: Required<NetworkSpec>;
   /** Every parameter, in a fixed order. */
   readonly variables: readonly tf.Variable[];
-  /** Forward pass on a float32 or uint8 batch `[N, ...observationShape]`. */
-  apply(observations: tf.Tensor): PolicyValue;
+  /** The value head's weights `[features, numTasks]` and biases `[numTasks]` (PopArt rescales them). */
+  readonly valueHead: { readonly w: tf.Variable; readonly b: tf.Variable };
+  /**
+   * Forward pass on a float32 or uint8 batch `[N, ...observationShape]`.
+   * With several tasks, `taskIds` (N integers) picks each observation's
+   * value output; it is ignored with one task.
+   */
+  apply(observations: tf.Tensor, taskIds?: ArrayLike<number>): PolicyValue;
   /** Number of scalar parameters. */
   readonly parameterCount: number;
   dispose(): void;
@@ -117,6 +129,8 @@ function positiveInt(name: string, value: unknown): number {
 /** Fills in defaults and validates a network config against an environment spec. */
 export function resolveNetworkConfig(config: NetworkConfig, spec: NetworkSpec): Required<NetworkConfig> {
   if (!Number.isInteger(spec.numActions) || spec.numActions < 1) fail(`numActions must be a positive integer, got ${spec.numActions}`);
+  const numTasks = spec.numTasks ?? 1;
+  if (!Number.isInteger(numTasks) || numTasks < 1 || numTasks > 1024) fail(`numTasks must be an integer in [1, 1024], got ${numTasks}`);
   const shape = spec.observationShape;
   switch (config.kind) {
     case 'mlp': {
@@ -161,6 +175,7 @@ export function createNetwork(config: NetworkConfig, spec: NetworkSpec, seed: nu
   const resolved = resolveNetworkConfig(config, spec);
   const p = new ParamBuilder(new RandomState(seed), trainable);
   const A = spec.numActions;
+  const K = spec.numTasks ?? 1;
   const shape = spec.observationShape;
   let torso: (x: tf.Tensor) => tf.Tensor2D;
   let features: number;
@@ -231,27 +246,38 @@ export function createNetwork(config: NetworkConfig, spec: NetworkSpec, seed: nu
   // A small policy head makes the initial policy close to uniform.
   const piW = p.weight('policy_w', [features, A], features, A, 0.01);
   const piB = p.bias('policy_b', A);
-  const vW = p.weight('baseline_w', [features, 1], features, 1);
-  const vB = p.bias('baseline_b', 1);
+  const vW = p.weight('baseline_w', [features, K], features, K);
+  const vB = p.bias('baseline_b', K);
   const variables = p.variables;
   const inputSize = shape.reduce((a, b) => a * b, 1);
 
   return {
     config: resolved,
-    spec: { observationShape: [...shape], numActions: A },
+    spec: { observationShape: [...shape], numActions: A, numTasks: K },
     variables,
+    valueHead: { w: vW, b: vB },
     parameterCount: variables.reduce((n, v) => n + v.size, 0),
-    apply(observations: tf.Tensor): PolicyValue {
+    apply(observations: tf.Tensor, taskIds?: ArrayLike<number>): PolicyValue {
       if (observations.size % inputSize !== 0 || observations.shape.slice(1).join() !== shape.join()) {
         throw new Error(`network: observations must have shape [N, ${shape.join(', ')}], got [${observations.shape.join(', ')}]`);
+      }
+      const N = observations.shape[0]!;
+      if (K > 1 && (taskIds === undefined || taskIds.length !== N)) {
+        throw new Error(`network: a ${K}-task network needs the task id of each of the ${N} observations, got ${taskIds === undefined ? 'none' : taskIds.length}`);
       }
       return tf.tidy(() => {
         const x = observations.dtype === 'float32' ? observations : tf.cast(observations, 'float32');
         const h = torso(x);
-        return {
-          policyLogits: tf.add(tf.matMul(h, piW), piB) as tf.Tensor2D,
-          baseline: tf.reshape(tf.add(tf.matMul(h, vW), vB), [-1]) as tf.Tensor1D,
-        };
+        const values = tf.add(tf.matMul(h, vW), vB);
+        let baseline: tf.Tensor1D;
+        if (K === 1) {
+          baseline = tf.reshape(values, [-1]);
+        } else {
+          // One-hot built as int32 and cast: tf.oneHot with a float dtype gives zeros on WASM (tf.js 4.22).
+          const mask = tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(taskIds!), 'int32'), K), 'float32');
+          baseline = tf.sum(tf.mul(values, mask), 1);
+        }
+        return { policyLogits: tf.add(tf.matMul(h, piW), piB) as tf.Tensor2D, baseline };
       });
     },
     dispose(): void {

@@ -1,22 +1,50 @@
 import type { ActorOptions } from '../actor/actor';
 import { resolveNetworkKind, type ExperimentConfig } from '../config/experimentConfig';
-import type { EnvSettings } from '../envs/registry';
+import type { MinAtarGameName } from '../envs/minatar/game';
+import { createEnv, type EnvSettings } from '../envs/registry';
 import type { EnvSpec } from '../envs/types';
 import type { LearnerOptions } from '../learner/learner';
-import type { NetworkConfig } from '../model/networks';
+import type { NetworkConfig, NetworkSpec } from '../model/networks';
+import { parseTaskList, slotTaskIds, SUITE_ID, suiteTaskEnvId } from '../suite/minatarSuite';
+
+/** Whether an experiment trains one agent on a task suite. */
+export function isSuite(config: Pick<ExperimentConfig, 'env'>): boolean {
+  return config.env === SUITE_ID;
+}
+
+/** The games an experiment's agent plays, in task-id order: the suite's tasks, or none for a single environment. */
+export function tasksOf(config: Pick<ExperimentConfig, 'env' | 'tasks'>): MinAtarGameName[] {
+  if (!isSuite(config)) return [];
+  const parsed = parseTaskList(config.tasks);
+  if (!parsed.ok) throw new Error(`tasks: ${parsed.problem}`);
+  return parsed.tasks;
+}
+
+/** The environment spec the agent sees (for a suite, the shared layout of its games). */
+export function envSpecFor(config: Pick<ExperimentConfig, 'env' | 'tasks'>): EnvSpec {
+  const tasks = tasksOf(config);
+  return createEnv(tasks.length > 0 ? suiteTaskEnvId(tasks[0]!) : config.env, { seed: 0 }).spec;
+}
+
+/** The network's inputs and outputs: observation shape, actions, and one value output per task. */
+export function networkSpecFor(config: Pick<ExperimentConfig, 'env' | 'tasks'>, spec: EnvSpec): NetworkSpec {
+  return { observationShape: spec.observationShape, numActions: spec.numActions, numTasks: Math.max(1, tasksOf(config).length) };
+}
 
 /** The network an experiment trains: its kind resolved against the observation shape, sizes at their defaults. */
 export function networkFor(config: ExperimentConfig, spec: EnvSpec): NetworkConfig {
   return { kind: resolveNetworkKind(config, spec.observationShape) };
 }
 
-/** Environment options from an experiment (MinAtar-only options only for MinAtar). */
+/** Environment options from an experiment (MinAtar-only options only for MinAtar; a suite always uses the full action set). */
 export function envOptionsFor(config: ExperimentConfig): EnvSettings {
+  if (isSuite(config)) return { stickyActionProb: config.stickyActionProb };
   return config.env.startsWith('minatar/') ? { stickyActionProb: config.stickyActionProb, actionSet: config.actionSet } : {};
 }
 
 export function actorOptionsFor(config: ExperimentConfig, spec: EnvSpec, actorIndex: number): ActorOptions {
-  return {
+  const tasks = tasksOf(config);
+  const options: ActorOptions = {
     actorIndex,
     envId: config.env,
     envOptions: envOptionsFor(config),
@@ -25,12 +53,15 @@ export function actorOptionsFor(config: ExperimentConfig, spec: EnvSpec, actorIn
     seed: config.seed,
     network: networkFor(config, spec),
   };
+  if (tasks.length === 0) return options;
+  const taskIds = slotTaskIds(actorIndex, config.actors, config.envsPerActor, tasks.length);
+  return { ...options, tasks: { envIds: taskIds.map((t) => suiteTaskEnvId(tasks[t]!)), taskIds, numTasks: tasks.length } };
 }
 
 export function learnerOptionsFor(config: ExperimentConfig, spec: EnvSpec): LearnerOptions {
   return {
     network: networkFor(config, spec),
-    spec: { observationShape: spec.observationShape, numActions: spec.numActions },
+    spec: networkSpecFor(config, spec),
     seed: config.seed,
     optimizer: config.optimizer,
     learningRate: config.learningRate,
@@ -48,5 +79,6 @@ export function learnerOptionsFor(config: ExperimentConfig, spec: EnvSpec): Lear
     clipCThreshold: config.cBar,
     lambda: config.lambda,
     rewardClip: config.rewardClip,
+    popart: config.popart ? { beta: config.popartBeta } : null,
   };
 }

@@ -1,4 +1,21 @@
 import type { UpdateResult } from '../learner/learner';
+import type { MinAtarGameName } from '../envs/minatar/game';
+import { mean, median, normalisedScore } from '../suite/scores';
+
+/** One game of a task suite, as of one update. */
+export interface TaskRecord {
+  task: MinAtarGameName;
+  /** Frames of this game the learner has consumed. */
+  frames: number;
+  episodes: number;
+  /** Mean return of the game's last 100 episodes; null before the first. */
+  episodeReturnMean100: number | null;
+  /** (episodeReturnMean100 - random) / (reference - random); null before the first episode. */
+  normalisedScore: number | null;
+  /** PopArt's statistics for this game (null without PopArt). */
+  popartMu: number | null;
+  popartSigma: number | null;
+}
 
 /**
  * One line of training metrics, written after every learner update (the
@@ -49,6 +66,11 @@ export interface MetricsRecord {
   timePublishMs: number;
   /** Seconds since the run started (excluding pauses). */
   wallSeconds: number;
+  /** Per game, for a task suite; null for a single environment. */
+  tasks: TaskRecord[] | null;
+  /** Mean and median of the games' normalised scores (as the paper reports human-normalised ones); null until every game has finished an episode, and for a single environment. */
+  normalisedScoreMean: number | null;
+  normalisedScoreMedian: number | null;
 }
 
 /** Keeps the last `capacity` values and their running sum. */
@@ -73,13 +95,56 @@ export class MetricsTracker {
   private readonly fpsSamples: { seconds: number; frames: number }[] = [];
   episodes = 0;
   skippedUpdates = 0;
+  private readonly taskReturns: RecentWindow[];
+  private readonly taskEpisodes: number[];
+  private readonly taskFrames: number[];
 
-  addEpisodes(returns: ArrayLike<number>, lengths: ArrayLike<number>): void {
+  /** `tasks`: the games of a task suite in task-id order; empty for a single environment. */
+  constructor(private readonly tasks: readonly MinAtarGameName[] = []) {
+    this.taskReturns = tasks.map(() => new RecentWindow(100));
+    this.taskEpisodes = tasks.map(() => 0);
+    this.taskFrames = tasks.map(() => 0);
+  }
+
+  /** Records finished episodes; `taskIds` gives each one's task (needed for a suite). */
+  addEpisodes(returns: ArrayLike<number>, lengths: ArrayLike<number>, taskIds?: ArrayLike<number>): void {
     for (let i = 0; i < returns.length; i++) {
       this.returns.push(returns[i]!);
       this.lengths.push(lengths[i]!);
       this.episodes++;
+      const task = taskIds?.[i];
+      if (task !== undefined && task < this.tasks.length) {
+        this.taskReturns[task]!.push(returns[i]!);
+        this.taskEpisodes[task]!++;
+      }
     }
+  }
+
+  /** Counts a batch's frames per task: `T` steps of each column, whose tasks are `columnTasks`. */
+  addTaskFrames(T: number, columnTasks: ArrayLike<number>): void {
+    for (let c = 0; c < columnTasks.length; c++) {
+      const task = columnTasks[c]!;
+      if (task < this.tasks.length) this.taskFrames[task]! += T;
+    }
+  }
+
+  private taskRecords(popart: UpdateResult['popart']): { tasks: TaskRecord[] | null; mean: number | null; median: number | null } {
+    if (this.tasks.length === 0) return { tasks: null, mean: null, median: null };
+    const tasks = this.tasks.map((task, i): TaskRecord => {
+      const ret = this.taskReturns[i]!.mean();
+      return {
+        task,
+        frames: this.taskFrames[i]!,
+        episodes: this.taskEpisodes[i]!,
+        episodeReturnMean100: ret,
+        normalisedScore: ret === null ? null : normalisedScore(task, ret),
+        popartMu: popart?.mu[i] ?? null,
+        popartSigma: popart?.sigma[i] ?? null,
+      };
+    });
+    const scores = tasks.map((t) => t.normalisedScore);
+    const complete = scores.every((s) => s !== null);
+    return { tasks, mean: complete ? mean(scores as number[]) : null, median: complete ? median(scores as number[]) : null };
   }
 
   record(input: {
@@ -99,6 +164,7 @@ export class MetricsTracker {
     this.fpsSamples.push({ seconds: wallSeconds, frames });
     while (this.fpsSamples.length > 2 && wallSeconds - this.fpsSamples[0]!.seconds > 5) this.fpsSamples.shift();
     const first = this.fpsSamples[0]!;
+    const perTask = this.taskRecords(result.popart);
     const span = wallSeconds - first.seconds;
     const fps = span > 0 ? (frames - first.frames) / span : 0;
     return {
@@ -128,6 +194,9 @@ export class MetricsTracker {
       timeApplyMs: result.timeApplyMs,
       timePublishMs: input.times.publish,
       wallSeconds,
+      tasks: perTask.tasks,
+      normalisedScoreMean: perTask.mean,
+      normalisedScoreMedian: perTask.median,
     };
   }
 }

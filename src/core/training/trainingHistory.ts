@@ -44,10 +44,13 @@ export const METRIC_KEYS = [
   'timeApplyMs',
   'timePublishMs',
   'wallSeconds',
+  'normalisedScoreMean',
+  'normalisedScoreMedian',
 ] as const satisfies readonly (keyof MetricsRecord)[];
 
-// Compile-time check that METRIC_KEYS lists every key of MetricsRecord.
-type MissingMetricKey = Exclude<keyof MetricsRecord, (typeof METRIC_KEYS)[number]>;
+// Compile-time check that METRIC_KEYS lists every scalar key of MetricsRecord
+// (`tasks`, a suite's per-game records, is not a single column).
+type MissingMetricKey = Exclude<keyof MetricsRecord, (typeof METRIC_KEYS)[number] | 'tasks'>;
 const metricKeysAreComplete: [MissingMetricKey] extends [never] ? true : MissingMetricKey = true;
 void metricKeysAreComplete;
 

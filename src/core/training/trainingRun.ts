@@ -3,6 +3,7 @@ import type { ExperimentConfig } from '../config/experimentConfig';
 import { assembleBatch } from '../learner/batch';
 import type { Learner } from '../learner/learner';
 import { BoundedQueue } from '../learner/unrollQueue';
+import { tasksOf } from './fromConfig';
 import { MetricsTracker, type MetricsRecord } from './metrics';
 import { WeightPublisher } from './weightPublisher';
 
@@ -64,7 +65,7 @@ export type RunState = 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 
 export class TrainingRun {
   private readonly queue: BoundedQueue<Unroll>;
   private readonly publisher: WeightPublisher;
-  private readonly metrics = new MetricsTracker();
+  private readonly metrics: MetricsTracker;
   private readonly actorVersions: number[];
   /** The live actors; a replaced actor's slot gets its successor. */
   private readonly actors: ActorHandle[];
@@ -86,6 +87,7 @@ export class TrainingRun {
     if (deterministic && actors.length !== 1) throw new Error(`TrainingRun: deterministic mode uses one actor, got ${actors.length}`);
     this.queue = new BoundedQueue<Unroll>(Math.max(config.queueCapacity, config.batchSize));
     this.publisher = new WeightPublisher(config.policyLag);
+    this.metrics = new MetricsTracker(tasksOf(config));
     this.actorVersions = actors.map(() => -1);
     this.actors = [...actors];
   }
@@ -309,7 +311,8 @@ export class TrainingRun {
       this.options.onPublish?.(learner.version, weights);
     }
     const t4 = scheduler.now();
-    this.metrics.addEpisodes(batch.episodeReturns, batch.episodeLengths);
+    this.metrics.addEpisodes(batch.episodeReturns, batch.episodeLengths, batch.episodeTaskIds);
+    this.metrics.addTaskFrames(batch.T, batch.taskIds);
     if (batch.episodeReturns.length > 0) this.options.onEpisodes?.(batch.episodeReturns, batch.episodeLengths, learner.framesSeen);
     const record = this.metrics.record({
       frames: learner.framesSeen,

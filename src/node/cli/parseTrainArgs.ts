@@ -261,6 +261,8 @@ function placeholderOf(spec: ValueSpec): string {
       return '';
     case 'string':
       return 'TEXT';
+    case 'subset':
+      return 'A,B,...';
   }
 }
 
@@ -276,6 +278,8 @@ function rangeText(spec: ValueSpec): string {
     case 'boolean':
     case 'string':
       return '';
+    case 'subset':
+      return `Any of: ${spec.choices.join(', ')}.`;
   }
 }
 

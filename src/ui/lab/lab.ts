@@ -1,7 +1,6 @@
 import { DEFAULT_CONFIG, validateConfig, type ExperimentConfig } from '../../core/config/experimentConfig';
 import { decodeShareHash, encodeShareHash, type HideableControl } from '../../core/config/shareLink';
 import { presetById, type Preset } from '../../core/config/presets';
-import { createEnv } from '../../core/envs/registry';
 import type { EnvSpec } from '../../core/envs/types';
 import { Learner } from '../../core/learner/learner';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../core/model/checkpoint';
@@ -9,7 +8,7 @@ import { createNetwork } from '../../core/model/networks';
 import { setNetworkWeights } from '../../core/model/weights';
 import { PolicyPlayer } from '../../core/replay/policyPlayer';
 import { RecordingStore } from '../../core/replay/recordingStore';
-import { actorOptionsFor, envOptionsFor, learnerOptionsFor, networkFor } from '../../core/training/fromConfig';
+import { actorOptionsFor, envOptionsFor, envSpecFor, learnerOptionsFor, networkFor, networkSpecFor } from '../../core/training/fromConfig';
 import type { MetricsRecord } from '../../core/training/metrics';
 import { TrainingHistory } from '../../core/training/trainingHistory';
 import { TrainingRun, type ActorHandle, type Scheduler } from '../../core/training/trainingRun';
@@ -85,7 +84,7 @@ export function browserDefaults(hardwareConcurrency = navigator.hardwareConcurre
 }
 
 function specOf(config: ExperimentConfig): EnvSpec {
-  return createEnv(config.env, { seed: 0 }).spec;
+  return envSpecFor(config);
 }
 
 /**
@@ -285,12 +284,13 @@ export class Lab {
       checkpoint = {
         config,
         envId: config.env,
-        spec: { observationShape: [...spec.observationShape], numActions: spec.numActions },
+        spec: networkSpecFor(config, spec),
         network: networkFor(config, spec),
         version: learner.version,
         frames: learner.framesSeen,
         weights: await learner.getWeights(),
         optimizer: { name: learner.options.optimizer, ...optimizer },
+        ...(learner.popart ? { popart: learner.popart.getState() } : {}),
         createdAt: new Date().toISOString(),
       };
     } else if (this.restored) {
@@ -318,11 +318,19 @@ export class Lab {
       }
       const spec = specOf(checkpoint.config);
       if (checkpoint.envId !== checkpoint.config.env) throw new Error(`the file's environment (${checkpoint.envId}) does not match its settings (${checkpoint.config.env})`);
-      if (checkpoint.spec.numActions !== spec.numActions || checkpoint.spec.observationShape.join() !== spec.observationShape.join()) {
+      const networkSpec = networkSpecFor(checkpoint.config, spec);
+      if (
+        checkpoint.spec.numActions !== spec.numActions ||
+        checkpoint.spec.observationShape.join() !== spec.observationShape.join() ||
+        (checkpoint.spec.numTasks ?? 1) !== networkSpec.numTasks
+      ) {
         throw new Error(`the model's inputs/outputs do not fit ${checkpoint.envId}`);
       }
+      if (checkpoint.config.popart !== (checkpoint.popart !== undefined)) {
+        throw new Error(checkpoint.config.popart ? 'its settings use PopArt but it holds no PopArt statistics' : 'it holds PopArt statistics but its settings do not use PopArt');
+      }
       // Check the weights against a network built from the file's own settings before touching anything.
-      const probe = createNetwork(networkFor(checkpoint.config, spec), spec, 0, false);
+      const probe = createNetwork(networkFor(checkpoint.config, spec), networkSpec, 0, false);
       try {
         setNetworkWeights(probe, checkpoint.weights);
       } finally {
@@ -378,6 +386,7 @@ export class Lab {
             frames: this.restored.frames,
             weights: this.restored.weights,
             ...(this.restored.optimizer && this.restored.optimizer.name === config.optimizer ? { optimizer: this.restored.optimizer } : {}),
+            ...(this.restored.popart && config.popart ? { popart: this.restored.popart } : {}),
           });
         }
         const slot: RunSlot = { label: variant.label, config, history: new TrainingHistory(), learner, actors: [], run: null, done: null };
