@@ -8,6 +8,8 @@ import { encodeCheckpoint, type Checkpoint } from '../core/model/checkpoint';
 import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../core/training/fromConfig';
 import { InProcessActor } from '../core/training/inProcessActor';
 import type { MetricsRecord } from '../core/training/metrics';
+import { isSuiteGame } from '../core/suite/minatarSuite';
+import { median, normalisedScore } from '../core/suite/scores';
 import { TrainingRun, type ActorHandle, type Scheduler } from '../core/training/trainingRun';
 import { parseTrainArgs, type TrainerOptions } from './cli/parseTrainArgs';
 import { useWasmBackend } from './tfWasm';
@@ -48,14 +50,26 @@ export async function runTrainer(argv: readonly string[], io: TrainerIo): Promis
     case 'error':
       io.stderr.write(`error: ${args.message}\n`);
       return EXIT_USAGE;
-    case 'run':
-      try {
-        return await train(args.config, args.trainer, io);
-      } catch (e) {
-        // Setting up failed (the output directory, the backend): the message says what.
-        io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-        return EXIT_FAILED;
+    case 'run': {
+      const runs = args.comparison ?? [{ label: '', config: args.config }];
+      const results: { label: string; config: ExperimentConfig; last: MetricsRecord | null; wallSeconds: number }[] = [];
+      for (const [i, run] of runs.entries()) {
+        const out = args.comparison ? join(args.trainer.out, runDirName(run.label)) : args.trainer.out;
+        if (args.comparison) io.stdout.write(`\n== Run ${i + 1} of ${runs.length}: ${run.label} (${run.config.env}, ${count(run.config.frames)} frames) -> ${out}\n`);
+        let outcome: TrainOutcome;
+        try {
+          outcome = await train(run.config, { ...args.trainer, out }, io);
+        } catch (e) {
+          // Setting up failed (the output directory, the backend): the message says what.
+          io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+          return EXIT_FAILED;
+        }
+        if (outcome.code !== EXIT_OK) return outcome.code;
+        results.push({ label: run.label, config: run.config, last: outcome.last, wallSeconds: outcome.wallSeconds });
       }
+      if (args.comparison) io.stdout.write(comparisonTable(results));
+      return EXIT_OK;
+    }
     default: {
       const unreachable: never = args;
       throw new Error(`unexpected arguments ${JSON.stringify(unreachable)}`);
@@ -68,7 +82,19 @@ const scheduler: Scheduler = {
   yieldToEventLoop: () => new Promise((resolve) => setImmediate(resolve)),
 };
 
-async function train(config: ExperimentConfig, options: TrainerOptions, io: TrainerIo): Promise<number> {
+interface TrainOutcome {
+  code: number;
+  /** The last update's metrics (null if none was made). */
+  last: MetricsRecord | null;
+  wallSeconds: number;
+}
+
+/** A run's directory name from its label: 'Suite + PopArt' -> 'suite-popart'. */
+export function runDirName(label: string): string {
+  return label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'run';
+}
+
+async function train(config: ExperimentConfig, options: TrainerOptions, io: TrainerIo): Promise<TrainOutcome> {
   const backend = await useWasmBackend();
   const spec = envSpecFor(config);
   const learner = new Learner(learnerOptionsFor(config, spec));
@@ -150,9 +176,40 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
   io.stdout.write(summary.text({ wallSeconds, interrupted, outDir: options.out }));
   if (failure !== undefined) {
     io.stderr.write(`error: training failed: ${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}\n`);
-    return EXIT_FAILED;
+    return { code: EXIT_FAILED, last: summary.last, wallSeconds };
   }
-  return interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+  return { code: interrupted ? EXIT_INTERRUPTED : EXIT_OK, last: summary.last, wallSeconds };
+}
+
+/**
+ * The comparison a preset makes, one line per run: its normalised score
+ * (a suite's median over its games; a single game's own) and, when several
+ * single-game runs are compared, their median, as the paper compares
+ * multi-task agents with single-task experts.
+ */
+function comparisonTable(results: { label: string; config: ExperimentConfig; last: MetricsRecord | null; wallSeconds: number }[]): string {
+  const singleScores: number[] = [];
+  const rows = results.map(({ label, config, last, wallSeconds }) => {
+    let score: number | null = null;
+    if (last?.tasks) {
+      score = last.normalisedScoreMedian;
+    } else if (last && last.episodeReturnMean100 !== null && config.env.startsWith('minatar/')) {
+      const game = config.env.slice('minatar/'.length);
+      if (isSuiteGame(game)) {
+        score = normalisedScore(game, last.episodeReturnMean100);
+        singleScores.push(score);
+      }
+    }
+    return `  ${label.padEnd(24)} ${count(last?.frames ?? 0).padStart(11)} ${formatMean(last?.episodeReturnMean100 ?? null).padStart(9)} ${formatScore(score).padStart(10)} ${wallSeconds.toFixed(0).padStart(7)}`;
+  });
+  const lines = [
+    '',
+    'Comparison (normalised score: a suite\'s median over its games; a single game\'s own):',
+    `  ${'run'.padEnd(24)} ${'frames'.padStart(11)} ${'mean100'.padStart(9)} ${'normalised'.padStart(10)} ${'wall s'.padStart(7)}`,
+    ...rows,
+  ];
+  if (singleScores.length > 1) lines.push(`  single-game agents' median normalised score: ${formatScore(median(singleScores))}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** `config.actors` actors in worker threads, or one in this thread for a deterministic run. */
@@ -251,7 +308,7 @@ class CheckpointWriter {
 
 /** What the final summary reports. */
 class SummaryTracker {
-  private last: MetricsRecord | null = null;
+  last: MetricsRecord | null = null;
   private best: { value: number; frames: number } | null = null;
 
   add(record: MetricsRecord): void {

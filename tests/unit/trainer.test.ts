@@ -112,7 +112,38 @@ describe('npm run train (the CLI as a child process)', () => {
     expect(checkpoint.optimizer?.slots.length).toBe(checkpoint.weights.length);
   });
 
+  it('trains a two-game suite with PopArt and reports each game and the normalised scores', async () => {
+    const out = tempDir();
+    const args = ['--env', 'suite/minatar', '--tasks', 'freeway,breakout', '--popart', '--frames', '3200', '--actors', '2', '--envs-per-actor', '4'];
+    const { code, stdout, stderr } = await train([...args, '--unroll-length', '20', '--quiet', '--out', out]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const last = readMetrics(out).at(-1)!;
+    expect(last.tasks!.map((t) => t.task)).toEqual(['breakout', 'freeway']);
+    // Round-robin slots: each game got half of every batch.
+    expect(last.tasks![0]!.frames).toBe(last.frames / 2);
+    expect(last.tasks![1]!.frames).toBe(last.frames / 2);
+    expect(last.tasks!.every((t) => t.popartSigma !== null && t.popartSigma > 0)).toBe(true);
+    expect(stdout).toMatch(/^ {2}breakout +[\d,]+ +\d+/m);
+    expect(stdout).toMatch(/^normalised score: median/m);
+    const checkpoint = decodeCheckpoint(readFileSync(join(out, 'checkpoint.json'), 'utf8'));
+    expect(checkpoint.spec).toEqual({ observationShape: [10, 10, 31], numActions: 6, numTasks: 2 });
+    expect(checkpoint.popart?.mu).toHaveLength(2);
+  });
+
+  it('trains each run of a comparison preset into its own directory and compares them', async () => {
+    const out = tempDir();
+    const { code, stdout, stderr } = await train(['--preset', 'ablation', '--frames', '800', '--actors', '1', '--quiet', '--out', out]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['no-correction', 'v-trace']);
+    expect(JSON.parse(readFileSync(join(out, 'no-correction', 'config.json'), 'utf8'))).toMatchObject({ config: { correction: 'none', policyLag: 8, frames: 800 } });
+    expect(stdout).toMatch(/^Comparison/m);
+    expect(stdout).toMatch(/^ {2}V-trace +\d/m);
+  });
+
   it.concurrent.each([
+    [['--preset', 'nope'], /--preset must be one of/],
     [['--frames', 'abc'], /--frames/],
     [['--nonsense', '1'], /unknown flag --nonsense/],
     [['--env', 'minatar/pong'], /minatar\/pong/],

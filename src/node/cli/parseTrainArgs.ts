@@ -11,11 +11,13 @@ import {
   type ConfigValue,
   type ExperimentConfig,
   type BooleanSpec,
+  type EnumSpec,
   type IntSpec,
   type NumberSpec,
   type StringSpec,
   type ValueSpec,
 } from '../../core/config/experimentConfig';
+import { comparisonRuns, presetById, PRESETS } from '../../core/config/presets';
 
 /**
  * The headless trainer's command line: every `CONFIG_FIELDS` setting as
@@ -36,12 +38,21 @@ export interface TrainerOptions {
   quiet: boolean;
   /** One in-process actor alternating with the learner, for reproducible runs. */
   deterministic: boolean;
+  /** The preset the settings start from (flags override it); '' for none. */
+  preset: string;
 }
 
 export type TrainArgs =
   | { kind: 'help'; text: string }
   | { kind: 'error'; message: string }
-  | { kind: 'run'; config: ExperimentConfig; trainer: TrainerOptions };
+  | {
+      kind: 'run';
+      /** The experiment's settings (for a comparison preset, its first run's). */
+      config: ExperimentConfig;
+      trainer: TrainerOptions;
+      /** A comparison preset's runs, trained one after another (absent otherwise). */
+      comparison?: { label: string; config: ExperimentConfig }[];
+    };
 
 interface TrainerFlag {
   key: keyof TrainerOptions;
@@ -64,6 +75,7 @@ const OUT: StringSpec = { kind: 'string', default: '' };
 const LOG_EVERY: NumberSpec = { kind: 'number', min: 0, minExclusive: true, max: 1e6, default: 2 };
 const CHECKPOINT_EVERY: IntSpec = { kind: 'int', min: 0, max: 1e9, default: 0 };
 const SWITCH: BooleanSpec = { kind: 'boolean', default: false };
+const PRESET: EnumSpec = { kind: 'enum', choices: PRESETS.map((p) => p.id), default: '' };
 
 const TRAINER_FLAGS: readonly TrainerFlag[] = [
   {
@@ -77,6 +89,10 @@ const TRAINER_FLAGS: readonly TrainerFlag[] = [
   {
     key: 'checkpointEvery', flag: 'checkpoint-every', placeholder: 'UPDATES', spec: CHECKPOINT_EVERY,
     doc: 'Learner updates between checkpoints; 0 writes one only at the end.',
+  },
+  {
+    key: 'preset', flag: 'preset', placeholder: 'ID', spec: PRESET, shownDefault: 'none',
+    doc: `Start from one of the lab's presets (${PRESETS.map((p) => p.id).join(', ')}); other flags override its settings. A comparison preset (ablation, multitask) trains each of its runs in turn, into DIR/<run>, and ends with a table comparing them.`,
   },
   { key: 'quiet', flag: 'quiet', spec: SWITCH, doc: 'No progress bar.' },
   {
@@ -200,16 +216,21 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
 
   if (help) return { kind: 'help', text: trainHelpText() };
   // Values are checked one by one above; what is left are checks between settings.
-  const { config, problems } = validateConfig(configInput);
+  const preset = typeof trainerInput.preset === 'string' ? presetById(trainerInput.preset) : undefined;
+  const { config, problems } = validateConfig(preset ? { ...preset.config, ...configInput } : configInput);
   errors.push(...problems);
   if (errors.length > 0) return { kind: 'error', message: [...errors, HELP_HINT].join('\n') };
+  // Each value passed its own field's parser above, so it has that setting's type.
+  const comparison = preset?.comparison ? comparisonRuns(preset, configInput as Partial<ExperimentConfig>) : undefined;
 
   const { out, logEvery, checkpointEvery, quiet, deterministic } = trainerInput;
   return {
     kind: 'run',
-    config,
+    config: comparison ? comparison[0]!.config : config,
+    ...(comparison ? { comparison } : {}),
     trainer: {
-      out: typeof out === 'string' ? out : defaultOut(config),
+      preset: preset?.id ?? '',
+      out: typeof out === 'string' ? out : preset?.comparison ? `runs/${preset.id}-seed${config.seed}` : defaultOut(config),
       logEvery: typeof logEvery === 'number' ? logEvery : LOG_EVERY.default,
       checkpointEvery: typeof checkpointEvery === 'number' ? checkpointEvery : CHECKPOINT_EVERY.default,
       quiet: typeof quiet === 'boolean' ? quiet : SWITCH.default,
