@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type ViteDevServer } from 'vite';
+import type { Browser } from 'playwright-core';
+import { launchChromium, watchPage } from './support/browser';
+import type { ParityResult } from './pages/learnerParity';
+
+/**
+ * The learner must compute the same update on every backend. WebGPU here is
+ * SwiftShader, which keeps WebGPU's default limits (8 storage buffers per
+ * shader stage): an `addN` over the gradients once made its global norm
+ * garbage there, and the WebGPU learner did not learn while every other
+ * backend did.
+ */
+let server: ViteDevServer;
+let browser: Browser;
+let url: string;
+
+beforeAll(async () => {
+  server = await createServer({ logLevel: 'warn', server: { host: 'localhost', port: 0, strictPort: false } });
+  await server.listen();
+  url = `${server.resolvedUrls!.local[0]!}tests/browser/pages/learnerParity.html`;
+  browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('learner updates on WebGPU and WebGL', () => {
+  it('match the CPU backend: losses, gradient norms and weights after three updates', async () => {
+    const page = await browser.newPage();
+    const problems = watchPage(page, new URL(url).origin);
+    await page.goto(url);
+    await page.waitForFunction(() => 'parityResults' in window, null, { timeout: 240_000 });
+    const results = (await page.evaluate('window.parityResults')) as ParityResult[];
+    const cpu = results.filter((r) => r.backend === 'cpu');
+    expect(cpu).toHaveLength(3);
+    const others = results.filter((r) => r.backend !== 'cpu');
+    expect(others.map((r) => r.backend)).toContain('webgpu');
+    for (const r of others) {
+      const reference = cpu.find((c) => c.case === r.case)!;
+      const where = `${r.backend}, ${r.case}`;
+      r.updates.forEach((u, i) => u.forEach((v, k) => expect(Math.abs(v - reference.updates[i]![k]!), `${where}, update ${i}, value ${k}`).toBeLessThanOrEqual(2e-3 * Math.max(1, Math.abs(reference.updates[i]![k]!)))));
+      expect(r.weights.length, where).toBe(reference.weights.length);
+      const worst = r.weights.reduce((m, w, i) => Math.max(m, Math.abs(w - reference.weights[i]!) / Math.max(1, Math.abs(reference.weights[i]!))), 0);
+      expect(worst, where).toBeLessThanOrEqual(2e-3);
+    }
+    // The invalid-pipeline errors WebGPU printed before the fix are console errors.
+    expect(problems.errors).toEqual([]);
+    await page.close();
+  }, 300_000);
+});

@@ -1,0 +1,81 @@
+/**
+ * A test page (served by Vite's dev server in tests/browser/learnerParity.test.ts):
+ * the same learner updates on the same batches on each tf.js backend the
+ * page can run, for the test to compare with the CPU backend's.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import type { Unroll } from '../../../src/core/actor/unroll';
+import { assembleBatch } from '../../../src/core/learner/batch';
+import { Learner, type LearnerOptions } from '../../../src/core/learner/learner';
+import type { NetworkConfig } from '../../../src/core/model/networks';
+import { RandomState } from '../../../src/core/rng/randomState';
+
+export interface ParityResult {
+  backend: string;
+  case: string;
+  /** gradNorm, totalLoss, baselineLoss, entropy of each update. */
+  updates: number[][];
+  /** Every weight after the updates, flattened. */
+  weights: number[];
+}
+
+const BASE: Omit<LearnerOptions, 'network' | 'spec'> = {
+  seed: 5, optimizer: 'rmsprop', learningRate: 0.01, lrSchedule: 'constant', totalFrames: 1e6, rmspropDecay: 0.99,
+  rmspropEpsilon: 0.01, maxGradNorm: 40, discount: 0.99, baselineCost: 0.5, entropyCost: 0.01, correction: 'vtrace',
+  clipRhoThreshold: 1, clipPgRhoThreshold: 1, clipCThreshold: 1, lambda: 1, rewardClip: 'none',
+};
+
+function unroll(shape: number[], numTasks: number, seed: number): Unroll {
+  const [T, N, A] = [6, 4, 3];
+  const r = new RandomState(seed);
+  const size = shape.reduce((a, b) => a * b, 1);
+  const image = shape.length === 3;
+  const terminated = new Uint8Array(T * N);
+  terminated[2 * N + 1] = 1;
+  return {
+    actorIndex: 0, policyVersion: 0, T, numEnvs: N, numActions: A, observationShape: shape, observationDtype: image ? 'uint8' : 'float32',
+    observations: image ? Uint8Array.from({ length: (T + 1) * N * size }, () => (r.rand() < 0.2 ? 1 : 0)) : Float32Array.from({ length: (T + 1) * N * size }, () => r.uniform(-1, 1)),
+    actions: Int32Array.from({ length: T * N }, () => r.randint(A)),
+    rewards: Float32Array.from({ length: T * N }, () => r.uniform(0, 2)),
+    terminated, truncated: new Uint8Array(T * N),
+    behaviourLogits: Float32Array.from({ length: T * N * A }, () => r.uniform(-1, 1)),
+    truncatedIndices: new Int32Array(0), truncatedObservations: image ? new Uint8Array(0) : new Float32Array(0),
+    episodeReturns: new Float64Array(0), episodeLengths: new Int32Array(0),
+    taskIds: Int32Array.from({ length: N }, (_, n) => n % numTasks), episodeTaskIds: new Int32Array(0),
+  };
+}
+
+const CASES: { name: string; network: NetworkConfig; shape: number[]; numTasks: number; popart: boolean }[] = [
+  { name: 'mlp', network: { kind: 'mlp' }, shape: [4], numTasks: 1, popart: false },
+  { name: 'minatar, 2 tasks, PopArt', network: { kind: 'minatar' }, shape: [10, 10, 5], numTasks: 2, popart: true },
+  { name: 'resnet', network: { kind: 'resnet' }, shape: [10, 10, 4], numTasks: 1, popart: false },
+];
+
+async function run(backend: string): Promise<ParityResult[]> {
+  if (!(await tf.setBackend(backend))) return [];
+  await tf.ready();
+  const results: ParityResult[] = [];
+  for (const c of CASES) {
+    const learner = new Learner({
+      ...BASE,
+      network: c.network,
+      spec: { observationShape: c.shape, numActions: 3, numTasks: c.numTasks },
+      popart: c.popart ? { beta: 0.1 } : null,
+    });
+    const updates: number[][] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await learner.update(assembleBatch([unroll(c.shape, c.numTasks, i + 1)]));
+      updates.push([r.gradNorm, r.totalLoss, r.baselineLoss, r.entropy]);
+    }
+    results.push({ backend, case: c.name, updates, weights: (await learner.getWeights()).flatMap((w) => Array.from(w)) });
+    learner.dispose();
+  }
+  return results;
+}
+
+void (async () => {
+  const all: ParityResult[] = [];
+  for (const backend of ['cpu', 'webgpu', 'webgl']) all.push(...(await run(backend)));
+  (window as unknown as { parityResults: ParityResult[] }).parityResults = all;
+})();
