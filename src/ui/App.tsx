@@ -1,16 +1,19 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Lab } from './lab/lab';
 import { FrameRateMeter } from './lab/frameRateMeter';
+import { installTestHooks, testHooksRequested } from './lab/testHooks';
 import { useLab } from './useLab';
 import { ControlsBar } from './components/ControlsBar';
 import { StatusPanel } from './components/StatusPanel';
 import { BackendBadge } from './components/BackendBadge';
 import { ModelPanel } from './components/ModelPanel';
+import { ResumeOffer, SavedRunsPanel } from './components/SavedRunsPanel';
 import { LinkBanner } from './components/LinkBanner';
 import { LessonLinkPanel } from './components/LessonLinkPanel';
 import { SettingsPanel } from './settings/SettingsPanel';
 import { PresetPicker } from './settings/PresetPicker';
 import { TrainingCharts } from './charts/TrainingCharts';
+import { SuiteScores } from './components/SuiteScores';
 import { ReplayViewer } from './replay/ReplayViewer';
 import { EnvViewer } from './EnvViewer';
 
@@ -25,6 +28,14 @@ export function App() {
     meter.start();
     return () => meter.stop();
   }, [meter]);
+
+  // Fault injection for the browser tests, only with ?testHooks=1 (see lab/testHooks.ts).
+  useEffect(() => {
+    if (testHooksRequested(location.search)) installTestHooks(lab);
+  }, [lab]);
+
+  // Saved runs (IndexedDB): the list, the resume offer after a reload, and the periodic save.
+  useEffect(() => lab.connectStorage(), [lab]);
 
   useEffect(() => {
     const onVisibility = (): void => lab.visibilityChanged(document.hidden);
@@ -50,6 +61,7 @@ export function App() {
         {!isHidden('backend') && <BackendBadge lab={lab} state={state} hideOverride={isHidden('advanced')} />}
       </header>
       <LinkBanner lab={lab} state={state} />
+      <ResumeOffer lab={lab} state={state} />
       {state.message && (
         <p className={`message ${state.message.kind}`} role={state.message.kind === 'error' ? 'alert' : 'status'} data-testid="message">
           {state.message.text}
@@ -77,10 +89,14 @@ export function App() {
         </aside>
         <main className="main">
           <section className="panel" aria-labelledby="train-title">
-            <h2 id="train-title">Training{state.comparison.length > 1 ? `: ${state.comparison.join(' vs ')}` : ''}</h2>
+            <h2 id="train-title">
+              Training
+              {state.comparison.length > 3 ? `: ${state.comparison.length} runs compared` : state.comparison.length > 1 ? `: ${state.comparison.join(' vs ')}` : ''}
+            </h2>
             <ControlsBar lab={lab} state={state} isHidden={isHidden} />
             {state.pendingChanges && <p className="note">Settings changed: press Reset to train with them.</p>}
             <StatusPanel state={state} meter={meter} />
+            <SuiteScores histories={state.histories} />
           </section>
           {!isHidden('charts') && (
             <section className="panel" aria-labelledby="charts-title">
@@ -95,6 +111,7 @@ export function App() {
             </section>
           )}
           {!isHidden('model') && <ModelPanel lab={lab} state={state} />}
+          {!isHidden('model') && <SavedRunsPanel lab={lab} state={state} />}
           {!isHidden('share') && <LessonLinkPanel state={state} />}
           <details className="panel">
             <summary>Explore the environments (random policy)</summary>

@@ -60,6 +60,29 @@ describe('the lab in Chromium (WebGPU through SwiftShader)', () => {
     await page.close();
   });
 
+  it('trains a two-game suite with PopArt: per-game curves, the score table, and each game in the replay', async () => {
+    const { page, problems } = await open('#env=suite/minatar&tasks=space_invaders,breakout&popart=true&actors=2&envs=2&T=10&B=2&frames=100000');
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="frames"]')?.getAttribute('data-value')) > 1500, null, { timeout: 150_000 });
+    for (const game of ['breakout', 'space_invaders']) await page.locator(`[data-chart="chart.suite.game.${game}"]`).waitFor();
+    const table = page.getByTestId('suite-scores');
+    await table.waitFor();
+    expect(await table.locator('[data-testid="normalised-score"]').count()).toBe(2);
+    // Both games in one network: watch each in turn; the six actions' probabilities sum to 1.
+    for (const game of ['Breakout', 'Space Invaders']) {
+      await page.locator('.replay select[id$="-game"]').selectOption({ label: game });
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="action-probability"]').length === 6, null, { timeout: 60_000 });
+      const probs = await page.$$eval('[data-testid="action-probability"]', (els) => els.map((e) => Number(e.getAttribute('data-value'))));
+      expect(Math.abs(probs.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-6);
+      expect(await canvasColourCount(page, '.replay canvas')).toBeGreaterThan(1);
+    }
+    await screenshot(page, 'lab-suite');
+    await page.getByRole('button', { name: 'Reset', exact: true }).click();
+    await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') === 'idle');
+    expect(problems.errors).toEqual([]);
+    await page.close();
+  });
+
   it('a share link opened in a fresh page restores every setting', async () => {
     const { page, problems } = await open();
     await page.getByRole('button', { name: /MinAtar Breakout/ }).first().click();

@@ -67,7 +67,7 @@ describe('Actor', () => {
     const e = await expected.data();
     u1.behaviourLogits.forEach((l, i) => expect(l).toBeCloseTo(e[i]!, 5));
     // Every buffer is separate, so the unroll can be transferred whole.
-    expect(new Set(unrollTransferables(u1)).size).toBe(10);
+    expect(new Set(unrollTransferables(u1)).size).toBe(12);
     actor.dispose();
     net.dispose();
   });

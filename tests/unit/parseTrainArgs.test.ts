@@ -20,8 +20,27 @@ describe('parseTrainArgs', () => {
     expect(run([])).toEqual({
       kind: 'run',
       config: DEFAULT_CONFIG,
-      trainer: { out: 'runs/CartPole-v1-seed1', logEvery: 2, checkpointEvery: 0, quiet: false, deterministic: false },
+      trainer: { out: 'runs/CartPole-v1-seed1', logEvery: 2, checkpointEvery: 0, quiet: false, deterministic: false, preset: '' },
     });
+  });
+
+  it('starts from a preset, flags over it; a comparison preset gives its runs at full scale', () => {
+    const breakout = run(['--preset', 'breakout', '--seed', '3']);
+    expect(breakout.config).toMatchObject({ env: 'minatar/breakout', envsPerActor: 16, unrollLength: 20, seed: 3 });
+    expect(breakout.comparison).toBeUndefined();
+    const multitask = run(['--preset', 'multitask', '--actors', '2', '--frames', '10000000']);
+    expect(multitask.trainer.out).toBe('runs/multitask-seed1');
+    expect(multitask.comparison!.map((r) => [r.label, r.config.env, r.config.popart, r.config.frames, r.config.actors])).toEqual([
+      ['Suite with PopArt', 'suite/minatar', true, 10_000_000, 2],
+      ['Suite without PopArt', 'suite/minatar', false, 10_000_000, 2],
+      ['Asterix only', 'minatar/asterix', false, 2_000_000, 2],
+      ['Breakout only', 'minatar/breakout', false, 2_000_000, 2],
+      ['Freeway only', 'minatar/freeway', false, 2_000_000, 2],
+      ['Seaquest only', 'minatar/seaquest', false, 2_000_000, 2],
+      ['Space Invaders only', 'minatar/space_invaders', false, 2_000_000, 2],
+    ]);
+    // Without --frames the preset's full-scale budget applies, not the browser-sized one.
+    expect(run(['--preset', 'multitask']).comparison![0]!.config.frames).toBe(10_000_000);
   });
 
   it('parses the README example', () => {
@@ -71,7 +90,7 @@ describe('parseTrainArgs', () => {
 
   it('parses the trainer flags', () => {
     const { trainer } = run(['--out=runs/x', '--log-every', '0.5', '--checkpoint-every', '100', '--quiet', '--deterministic']);
-    expect(trainer).toEqual({ out: 'runs/x', logEvery: 0.5, checkpointEvery: 100, quiet: true, deterministic: true });
+    expect(trainer).toEqual({ out: 'runs/x', logEvery: 0.5, checkpointEvery: 100, quiet: true, deterministic: true, preset: '' });
     expect(run(['--quiet=false']).trainer.quiet).toBe(false);
   });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, parseConfigStrict, type ExperimentConfig } from '../../src/core/config/experimentConfig';
-import { applyPreset, presetById, presetRuns, PRESETS } from '../../src/core/config/presets';
+import { applyPreset, comparisonRunConfig, comparisonRuns, presetById, presetRuns, PRESETS } from '../../src/core/config/presets';
 import { ENV_IDS } from '../../src/core/envs/registry';
+import { SUITE_GAMES, SUITE_ID } from '../../src/core/suite/minatarSuite';
 
 describe('PRESETS', () => {
   it('have unique ids and titles, and a description of one or two sentences', () => {
@@ -36,9 +37,13 @@ describe('PRESETS', () => {
     }
   });
 
-  it('name registered environments, and one preset per MinAtar game', () => {
+  it('name registered environments (or the task suite), and one preset per MinAtar game', () => {
+    const envs = [...ENV_IDS, SUITE_ID];
     for (const preset of PRESETS) {
-      if (preset.config.env !== undefined) expect(ENV_IDS, preset.id).toContain(preset.config.env);
+      if (preset.config.env !== undefined) expect(envs, preset.id).toContain(preset.config.env);
+      for (const run of preset.comparison ?? []) {
+        if (run.overrides.env !== undefined) expect(envs, `${preset.id}/${run.label}`).toContain(run.overrides.env);
+      }
     }
     const minatar = ENV_IDS.filter((id) => id.startsWith('minatar/'));
     for (const env of minatar) expect(PRESETS.filter((p) => p.config.env === env).length, env).toBe(1);
@@ -85,6 +90,57 @@ describe('PRESETS', () => {
         correction: run.config.correction,
       });
     }
+  });
+});
+
+describe('the multitask preset', () => {
+  const preset = presetById('multitask');
+  const minatar = { network: 'minatar', unrollLength: 20, batchSize: 4, queueCapacity: 8, learningRate: 0.008, stickyActionProb: 0.1, actionSet: 'full' } as const;
+
+  it('compares the suite with and without PopArt and the five single-game agents on one frame budget', () => {
+    expect(preset).toBeDefined();
+    if (!preset) return;
+    const runs = presetRuns(preset);
+    expect(runs.map((r) => r.label)).toEqual([
+      'Suite with PopArt',
+      'Suite without PopArt',
+      'Asterix only',
+      'Breakout only',
+      'Freeway only',
+      'Seaquest only',
+      'Space Invaders only',
+    ]);
+    const [withPopArt, withoutPopArt, ...singles] = runs.map((r) => r.config);
+    for (const suite of [withPopArt!, withoutPopArt!]) {
+      expect(suite).toMatchObject({ ...minatar, env: SUITE_ID, tasks: SUITE_GAMES.join(','), envsPerActor: 10, frames: 1_000_000 });
+    }
+    expect([withPopArt!.popart, withoutPopArt!.popart]).toEqual([true, false]);
+    expect(singles.map((c) => c.env)).toEqual(SUITE_GAMES.map((g) => `minatar/${g}`));
+    for (const single of singles) expect(single).toMatchObject({ ...minatar, envsPerActor: 16, popart: false, frames: 200_000 });
+    // The single-game agents together spend what one suite agent does.
+    expect(singles.reduce((n, c) => n + c.frames, 0)).toBe(withPopArt!.frames);
+    // Every run has the same settings apart from what sets it apart.
+    const shared = (c: (typeof runs)[number]['config']) => ({ ...c, env: '', tasks: '', popart: false, envsPerActor: 0, frames: 0 });
+    for (const run of runs) expect(shared(run.config), run.label).toEqual(shared(withPopArt!));
+  });
+
+  it('runs at full scale in the headless trainer: 10M frames a suite agent, 2M a single game', () => {
+    if (!preset) return;
+    const full = comparisonRuns(preset, {});
+    expect(full.map((r) => r.config.frames)).toEqual([10_000_000, 10_000_000, 2_000_000, 2_000_000, 2_000_000, 2_000_000, 2_000_000]);
+    expect(full.map((r) => r.config.popart)).toEqual([true, false, false, false, false, false, false]);
+    // --frames sets the total budget instead; other flags apply to every run.
+    const flagged = comparisonRuns(preset, { frames: 500_000, seed: 7 });
+    expect(flagged.map((r) => r.config.frames)).toEqual([500_000, 500_000, 100_000, 100_000, 100_000, 100_000, 100_000]);
+    expect(flagged.every((r) => r.config.seed === 7)).toBe(true);
+    expect(preset.description).toContain('npm run train -- --preset multitask');
+  });
+
+  it("splits the lab's frame budget as the user sets it", () => {
+    if (!preset) return;
+    const base = { ...applyPreset(preset), frames: 3_000_000 };
+    const runs = (preset.comparison ?? []).map((run) => comparisonRunConfig(base, run));
+    expect(runs.map((c) => c.frames)).toEqual([3_000_000, 3_000_000, 600_000, 600_000, 600_000, 600_000, 600_000]);
   });
 });
 

@@ -9,6 +9,7 @@ import { RandomState } from '../../src/core/rng/randomState';
 import { PolicyPlayer, policyPlayerSeeds, type PlayerStep } from '../../src/core/replay/policyPlayer';
 import { renderReplayStep, type Recording } from '../../src/core/replay/replay';
 import { RecordingStore } from '../../src/core/replay/recordingStore';
+import { SUITE_CHANNELS, SUITE_GAMES, suiteTaskEnvId } from '../../src/core/suite/minatarSuite';
 import { useWasmBackend } from '../../src/node/tfWasm';
 
 beforeAll(async () => {
@@ -224,6 +225,97 @@ describe('PolicyPlayer limits', () => {
     expect(() => new PolicyPlayer({ envId: c.envId, network: c.network, seed: 0, maxSteps: 0 })).toThrow(/maxSteps/);
     player.dispose();
     await expect(player.step()).rejects.toThrow(/disposed/);
+  });
+});
+
+describe('PolicyPlayer on the suite/minatar task suite', () => {
+  const tasks = SUITE_GAMES.map((name) => ({ name, envId: suiteTaskEnvId(name) }));
+  const network: NetworkConfig = { kind: 'minatar' };
+  const spec = { observationShape: [10, 10, SUITE_CHANNELS], numActions: 6, numTasks: SUITE_GAMES.length };
+  const seed = 31;
+
+  /** A 5-task network whose value for task k is exactly 100 (k + 1) (zero value weights), with a sharp policy. */
+  async function suiteWeights(): Promise<Float32Array[]> {
+    const net = createNetwork(network, spec, 13);
+    const weights = await getNetworkWeights(net);
+    net.dispose();
+    const n = weights.length; // [..., policy_w, policy_b, baseline_w, baseline_b]
+    weights[n - 4] = weights[n - 4]!.map((w) => w * 1000);
+    weights[n - 2] = new Float32Array(weights[n - 2]!.length);
+    weights[n - 1] = Float32Array.from(SUITE_GAMES, (_, k) => 100 * (k + 1));
+    return weights;
+  }
+
+  async function referenceSuiteLogits(weights: Float32Array[], observation: Uint8Array, task: number): Promise<number[]> {
+    const net = createNetwork(network, spec, 0, false);
+    net.variables.forEach((v, i) => v.assign(tf.tensor(weights[i]!, v.shape)));
+    const x = tf.tensor(observation, [1, ...spec.observationShape], 'float32');
+    const { policyLogits, baseline } = net.apply(x, [task]);
+    const logits = Array.from(await policyLogits.data());
+    tf.dispose([x, policyLogits, baseline]);
+    net.dispose();
+    return logits;
+  }
+
+  it("plays the chosen game with its task id, pi summing to 1, drawn in the game's own palette", async () => {
+    const weights = await suiteWeights();
+    const player = new PolicyPlayer({ envId: suiteTaskEnvId('breakout'), tasks, network, seed, frameScale: 2 });
+    player.setWeights(0, weights);
+    expect(player.taskIndex).toBe(1);
+    expect(player.envId).toBe('suite/minatar/breakout');
+    expect(player.spec.observationShape).toEqual([10, 10, 31]);
+    for (const [task, game] of [[1, 'breakout'], [3, 'seaquest']] as const) {
+      player.setTask(task);
+      // Independent references with the player's seed for this task, driven by its actions: the suite layout the network sees, and the game alone.
+      const suiteEnv = createEnv(suiteTaskEnvId(game), { seed: policyPlayerSeeds(seed, task).env });
+      const alone = createEnv(`minatar/${game}`, { seed: policyPlayerSeeds(seed, task).env });
+      suiteEnv.reset();
+      alone.reset();
+      const observation = new Uint8Array(100 * SUITE_CHANNELS);
+      let episodes = 0;
+      for (let i = 0; i < 60; i++) {
+        const s = await player.step();
+        expect(player.envId).toBe(suiteTaskEnvId(game));
+        if (i === 0) expect(s.t).toBe(0);
+        suiteEnv.writeObservation(observation, 0);
+        const expected = softmaxFormula(await referenceSuiteLogits(weights, observation, task));
+        expect(Math.abs(s.step.actionProbabilities.reduce((a, p) => a + p, 0) - 1)).toBeLessThan(1e-9);
+        s.step.actionProbabilities.forEach((p, a) => expect(Math.abs(p - expected[a]!)).toBeLessThan(1e-9));
+        expect(s.step.value).toBe(100 * (task + 1));
+        // Frames and replays in the game's own channels and colours.
+        expect(s.frame).toEqual(renderFrame(alone, 2));
+        expect(s.step.observation).toHaveLength(alone.spec.observationSize);
+        expect(renderReplayStep(suiteTaskEnvId(game), spec.observationShape, s.step, 2)).toEqual(s.frame);
+        const r = suiteEnv.step(s.step.action);
+        alone.step(s.step.action);
+        expect(r.reward).toBe(s.step.reward);
+        if (s.done) {
+          expect(s.finished?.envId).toBe(suiteTaskEnvId(game));
+          suiteEnv.reset();
+          alone.reset();
+          episodes++;
+        }
+      }
+      if (game === 'breakout') expect(episodes).toBeGreaterThan(0);
+    }
+    expect(() => player.setTask(5)).toThrow(/task/);
+    expect(() => new PolicyPlayer({ envId: 'minatar/breakout', tasks, network, seed })).toThrow(/none of the tasks/);
+    player.dispose();
+  });
+
+  it("shows PopArt values in the game's own scale, sigma n + mu", async () => {
+    const player = new PolicyPlayer({
+      envId: suiteTaskEnvId('asterix'),
+      tasks,
+      network,
+      seed,
+      valueScale: (task) => ({ mu: task - 1, sigma: 0.5 }),
+    });
+    player.setWeights(0, await suiteWeights());
+    expect((await player.step()).step.value).toBe(0.5 * 100 - 1);
+    player.setTask(4);
+    expect((await player.step()).step.value).toBe(0.5 * 500 + 3);
+    player.dispose();
   });
 });
 

@@ -51,7 +51,12 @@ describe('SettingsPanel', () => {
       const part = fieldHtml(html, field.key) ?? '';
       const id = attr(part, 'id');
       expect(id, field.key).toBeDefined();
-      expect(part, field.key).toContain(`for="${id}"`);
+      if (field.kind === 'subset') {
+        // A group of checkboxes, named by the field's label.
+        expect(part, field.key).toMatch(new RegExp(`<div role="group" id="[^"]+" aria-labelledby="${id}"`));
+      } else {
+        expect(part, field.key).toContain(`for="${id}"`);
+      }
       const describedBy = attr(part, 'aria-describedby')?.split(' ') ?? [];
       const tooltip = /<div role="tooltip" id="([^"]+)"[^>]*>([^<]*)</.exec(part);
       expect(tooltip?.[1], field.key).toBe(describedBy[0]);
@@ -104,8 +109,55 @@ describe('SettingsPanel', () => {
   });
 });
 
+describe('SettingsPanel for the task suite', () => {
+  const suite: ExperimentConfig = { ...DEFAULT_CONFIG, env: 'suite/minatar', network: 'auto', tasks: 'breakout,freeway' };
+  const checkboxes = (part: string): string[] => part.match(/<input type="checkbox"[^>]*>/g) ?? [];
+
+  it('offers the suite in its own group of the environment select', () => {
+    const html = render({ config: suite });
+    expect(fieldHtml(html, 'env')).toMatch(/<optgroup label="Task suite \(multi-task\)"><option value="suite\/minatar" selected="">MinAtar suite/);
+    // Image networks fit the suite's 10x10x31 observations; the MLP does not.
+    expect(fieldHtml(html, 'network')).toMatch(/<option value="mlp" disabled="">mlp \(vectors only\)<\/option>/);
+    expect(fieldHtml(html, 'network')).toMatch(/<option value="minatar">minatar<\/option>/);
+  });
+
+  it('shows the games as checkboxes, the last ticked one locked', () => {
+    const part = fieldHtml(render({ config: suite }), 'tasks') ?? '';
+    const boxes = checkboxes(part);
+    expect(boxes.map((b) => attr(b, 'value'))).toEqual(['asterix', 'breakout', 'freeway', 'seaquest', 'space_invaders']);
+    expect(boxes.map((b) => b.includes('checked=""'))).toEqual([false, true, true, false, false]);
+    expect(boxes.some((b) => b.includes('disabled=""'))).toBe(false);
+    expect(part).toContain('Space Invaders');
+    const one = checkboxes(fieldHtml(render({ config: { ...suite, tasks: 'seaquest' } }), 'tasks') ?? '');
+    expect(one.map((b) => b.includes('disabled=""'))).toEqual([false, false, false, true, false]);
+  });
+
+  it('disables the games for a single environment, and the action set for the suite, with a note', () => {
+    const single = fieldHtml(render(), 'tasks') ?? '';
+    expect(checkboxes(single).every((b) => b.includes('disabled=""'))).toBe(true);
+    expect(single).toContain('Task suite only: ignored for CartPole-v1.');
+    const html = render({ config: suite });
+    expect(fieldHtml(html, 'actionSet')).toMatch(/disabled=""/);
+    expect(fieldHtml(html, 'actionSet')).toContain('full 6-action set');
+    expect(fieldHtml(html, 'stickyActionProb')).not.toMatch(/disabled=""/);
+  });
+
+  it('has a PopArt checkbox; its step size applies only with PopArt', () => {
+    const off = render({ config: suite });
+    expect(fieldHtml(off, 'popart')).toMatch(/<input[^>]*type="checkbox"/);
+    expect(fieldHtml(off, 'popart')).not.toMatch(/checked=""/);
+    expect(fieldHtml(off, 'popartBeta')).toMatch(/disabled=""/);
+    expect(fieldHtml(off, 'popartBeta')).toContain('Used only with PopArt.');
+    const on = render({ config: { ...suite, popart: true } });
+    expect(fieldHtml(on, 'popart')).toMatch(/checked=""/);
+    expect(fieldHtml(on, 'popartBeta')).not.toMatch(/disabled=""/);
+    expect(fieldHtml(on, 'popartBeta')).toContain('value="3e-4"');
+  });
+});
+
 describe('envDisplayName', () => {
   it('gives friendly names', () => {
+    expect(envDisplayName('suite/minatar')).toBe('MinAtar suite (several games, one agent)');
     expect(envDisplayName('minatar/breakout')).toBe('MinAtar Breakout');
     expect(envDisplayName('minatar/space_invaders')).toBe('MinAtar Space Invaders');
     expect(envDisplayName('classic/CartPole-v1')).toBe('CartPole-v1');

@@ -120,9 +120,9 @@ describe('npm run train (the CLI as a child process)', () => {
     expect(code).toBe(0);
     const last = readMetrics(out).at(-1)!;
     expect(last.tasks!.map((t) => t.task)).toEqual(['breakout', 'freeway']);
-    // Round-robin slots: each game got half of every batch.
-    expect(last.tasks![0]!.frames).toBe(last.frames / 2);
-    expect(last.tasks![1]!.frames).toBe(last.frames / 2);
+    // Two actors, two games: actor i plays game i (scalable_agent's assignment); every frame is some game's.
+    expect(last.tasks![0]!.frames + last.tasks![1]!.frames).toBe(last.frames);
+    expect(last.tasks!.every((t) => t.frames > 0 && t.frames % 80 === 0)).toBe(true);
     expect(last.tasks!.every((t) => t.popartSigma !== null && t.popartSigma > 0)).toBe(true);
     expect(stdout).toMatch(/^ {2}breakout +[\d,]+ +\d+/m);
     expect(stdout).toMatch(/^normalised score: median/m);

@@ -191,6 +191,99 @@ describe('actor faults', () => {
   });
 });
 
+describe('learner faults', () => {
+  /** A learner whose update `failAt` rejects and whose update `hangAt` never settles (as on a lost GPU device). */
+  function faulty(learner: Learner, failAt: number, hangAt: number, onHang: () => void): Learner {
+    const update = learner.update.bind(learner);
+    let calls = 0;
+    learner.update = (batch, now) => {
+      calls++;
+      if (calls === failAt) return Promise.reject(new Error('GPU device lost'));
+      if (calls === hangAt) {
+        setTimeout(onHang, 5);
+        return new Promise<never>(() => {});
+      }
+      return update(batch, now);
+    };
+    return learner;
+  }
+
+  it('replaces a learner whose update rejects or hangs, from the run\'s copy of its state: the run is the same as one with no fault', async () => {
+    const config = { ...DEFAULT_CONFIG, frames: 2400 };
+    const straight = await train(config, true);
+    const spec = createEnv(config.env, { seed: 0 }).spec;
+    const learners: Learner[] = [];
+    const states: { version: number; frames: number; sameAsOld: boolean }[] = [];
+    let run: TrainingRun | null = null;
+    const first = faulty(new Learner(learnerOptionsFor(config, spec)), 4, 1000, () => {});
+    learners.push(first);
+    const actor = new InProcessActor(actorOptionsFor(config, spec, 0));
+    const records: MetricsRecord[] = [];
+    const restarts: string[] = [];
+    run = new TrainingRun({
+      config,
+      learner: first,
+      actors: [actor],
+      deterministic: true,
+      scheduler,
+      optimizerCopyEvery: 1,
+      replaceLearner: async (state, error) => {
+        const old = learners.at(-1)!;
+        // The old learner is intact here (the fault was simulated): the copy must equal its real state.
+        const [weights, optimizer] = await Promise.all([old.getWeights(), old.getOptimizerState()]);
+        const same = (a: readonly Float32Array[], b: readonly Float32Array[]) => a.length === b.length && a.every((w, i) => w.every((x, j) => x === b[i]![j]));
+        states.push({
+          version: state.version,
+          frames: state.frames,
+          sameAsOld:
+            state.version === old.version &&
+            state.frames === old.framesSeen &&
+            same(state.weights, weights) &&
+            state.optimizer !== undefined &&
+            state.optimizer.step === optimizer.step &&
+            same(state.optimizer.slots, optimizer.slots),
+        });
+        expect(error.message).toBe('GPU device lost');
+        // The second learner hangs on its 3rd update; the owner declares it failed.
+        const next = new Learner(learnerOptionsFor(config, spec));
+        if (learners.length === 1) faulty(next, 1000, 3, () => run!.learnerFailed(new Error('GPU device lost')));
+        next.restore(state);
+        learners.push(next);
+        return next;
+      },
+      onLearnerRestart: (learner, reason) => restarts.push(`${learners.indexOf(learner)}: ${reason}`),
+      onUpdate: (r) => records.push(r),
+    });
+    await run.run();
+    expect(run.state).toBe('finished');
+    expect(restarts).toEqual(['1: GPU device lost', '2: GPU device lost']);
+    expect(run.learnerRestarts).toBe(2);
+    expect(run.currentLearner).toBe(learners[2]);
+    expect(states).toEqual([
+      { version: 3, frames: straight.records[2]!.frames, sameAsOld: true },
+      { version: 5, frames: straight.records[4]!.frames, sameAsOld: true },
+    ]);
+    expect(records.map(timeless)).toEqual(straight.records.map(timeless));
+    expect((await run.currentLearner.getWeights()).map((w) => Array.from(w))).toEqual(straight.weights.map((w) => Array.from(w)));
+    learners.forEach((l) => l.dispose());
+    actor.dispose();
+  });
+
+  it('fails the run when the learner fails and there is no replacement, or the replacement factory declines', async () => {
+    const config = { ...DEFAULT_CONFIG, frames: 100_000 };
+    const spec = createEnv(config.env, { seed: 0 }).spec;
+    for (const replaceLearner of [undefined, () => Promise.reject(new Error('not a device loss: giving up'))]) {
+      const learner = faulty(new Learner(learnerOptionsFor(config, spec)), 3, 1000, () => {});
+      const actor = new InProcessActor(actorOptionsFor(config, spec, 0));
+      const run = new TrainingRun({ config, learner, actors: [actor], deterministic: true, scheduler, ...(replaceLearner ? { replaceLearner } : {}) });
+      await expect(run.run()).rejects.toThrow(replaceLearner ? 'not a device loss: giving up' : 'GPU device lost');
+      expect(run.state).toBe('failed');
+      learner.dispose();
+      actor.dispose();
+    }
+  });
+});
+
 describe('WeightPublisher', () => {
   it('hands actors the weights of `lag` updates ago', () => {
     const p = new WeightPublisher(2);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { MetricsRecord } from '../../src/core/training/metrics';
-import { HISTORY_CHARTS, METRIC_KEYS, ThinnedLog, TrainingHistory } from '../../src/core/training/trainingHistory';
+import type { MinAtarGameName } from '../../src/core/envs/minatar/game';
+import type { MetricsRecord, TaskRecord } from '../../src/core/training/metrics';
+import { HISTORY_CHARTS, METRIC_KEYS, TASK_KEYS, ThinnedLog, TrainingHistory } from '../../src/core/training/trainingHistory';
 
 function record(i: number, over: Partial<MetricsRecord> = {}): MetricsRecord {
   return {
@@ -117,9 +118,9 @@ describe('TrainingHistory', () => {
     expect(row[METRIC_KEYS.indexOf('episodeReturnMean100')]).toBe('');
     expect(row[METRIC_KEYS.indexOf('learningRate')]).toBe('0.0006');
     expect(lines[2]!.split(',')[METRIC_KEYS.indexOf('episodeReturnMean100')]).toBe('0.5');
-    // Every MetricsRecord key is a column, once.
+    // Every MetricsRecord key is a column, once (a suite's per-game `tasks` become <game>.<key> columns).
     expect(new Set(METRIC_KEYS).size).toBe(METRIC_KEYS.length);
-    expect([...METRIC_KEYS].sort()).toEqual(Object.keys(record(0)).sort());
+    expect([...METRIC_KEYS, 'tasks'].sort()).toEqual(Object.keys(record(0)).sort());
   });
 
   it('exports JSON with records and episodes', () => {
@@ -145,6 +146,8 @@ describe('TrainingHistory', () => {
     expect(h.records.length).toBeLessThanOrEqual(20_000);
     expect(h.episodes.length).toBeLessThanOrEqual(20_000);
     for (const chart of Object.keys(HISTORY_CHARTS) as (keyof typeof HISTORY_CHARTS)[]) {
+      // A single environment has no suite scores.
+      if (chart === 'normalisedScore') continue;
       const columns = h.columns(chart);
       for (const column of columns) expect(column.length).toBeLessThanOrEqual(2048);
       expect(columns[0].length).toBeGreaterThanOrEqual(1024);
@@ -155,6 +158,96 @@ describe('TrainingHistory', () => {
     expect(xs.at(-1)).toBe(80_000_000);
     expect(h.latest?.updates).toBe(1_000_000);
     expect(h.toCSV().split('\n').length).toBeLessThanOrEqual(20_002);
+  });
+});
+
+/** A suite record: update i of a two-game suite where breakout gets 3 of every 4 frames and asterix finishes its first episode at update 2. */
+function suiteRecord(i: number): MetricsRecord {
+  const task = (name: MinAtarGameName, frames: number, ret: number | null): TaskRecord => ({
+    task: name,
+    frames,
+    episodes: ret === null ? 0 : i,
+    episodeReturnMean100: ret,
+    normalisedScore: ret === null ? null : ret / 4,
+    popartMu: 0.5,
+    popartSigma: 2,
+  });
+  const asterix = task('asterix', (i + 1) * 20, i < 2 ? null : i);
+  const breakout = task('breakout', (i + 1) * 60, 2 * i);
+  const complete = asterix.normalisedScore !== null;
+  return record(i, {
+    tasks: [asterix, breakout],
+    normalisedScoreMean: complete ? (asterix.normalisedScore! + breakout.normalisedScore!) / 2 : null,
+    normalisedScoreMedian: complete ? (asterix.normalisedScore! + breakout.normalisedScore!) / 2 : null,
+  });
+}
+
+describe('TrainingHistory of a task suite', () => {
+  it("charts each game's mean-100 return against that game's own frames", () => {
+    const h = new TrainingHistory();
+    expect(h.tasks).toEqual([]);
+    for (let i = 0; i < 4; i++) h.addRecord(suiteRecord(i));
+    expect(h.tasks).toEqual(['asterix', 'breakout']);
+    expect(h.taskColumns('asterix')).toEqual([[20, 40, 60, 80], [null, null, 2, 3]]);
+    expect(h.taskColumns('breakout')).toEqual([[60, 120, 180, 240], [0, 2, 4, 6]]);
+    expect(h.taskColumns('freeway')).toEqual([[], []]);
+    // Mean and median normalised score against total frames, gaps until every game has a score.
+    expect(h.columns('normalisedScore')).toEqual([[80, 160, 240, 320], [null, null, 0.75, 1.125], [null, null, 0.75, 1.125]]);
+  });
+
+  it('has no per-game series for a single environment', () => {
+    const h = new TrainingHistory();
+    h.addRecord(record(0));
+    expect(h.tasks).toEqual([]);
+    expect(h.columns('normalisedScore')).toEqual([[], [], []]);
+  });
+
+  it('exports <game>.<key> columns in CSV and the TaskRecords in JSON', () => {
+    const h = new TrainingHistory();
+    h.addRecord(suiteRecord(0));
+    h.addRecord(suiteRecord(2));
+    const lines = h.toCSV().trimEnd().split('\n');
+    const header = lines[0]!.split(',');
+    const taskColumns = ['asterix', 'breakout'].flatMap((g) => TASK_KEYS.map((k) => `${g}.${k}`));
+    expect(header).toEqual([...METRIC_KEYS, ...taskColumns]);
+    expect(header).toContain('asterix.frames');
+    expect(header).toContain('breakout.episodeReturnMean100');
+    expect(header).toContain('asterix.normalisedScore');
+    const cell = (line: number, column: string): string => lines[line]!.split(',')[header.indexOf(column)]!;
+    expect(cell(1, 'asterix.frames')).toBe('20');
+    expect(cell(1, 'asterix.episodeReturnMean100')).toBe('');
+    expect(cell(2, 'asterix.episodeReturnMean100')).toBe('2');
+    expect(cell(2, 'breakout.frames')).toBe('180');
+    expect(cell(2, 'breakout.normalisedScore')).toBe('1');
+    expect(cell(2, 'breakout.popartSigma')).toBe('2');
+    expect(cell(2, 'normalisedScoreMedian')).toBe('0.75');
+    const parsed = JSON.parse(h.toJSON()) as { tasks: string[]; taskKeys: string[]; records: MetricsRecord[] };
+    expect(parsed.tasks).toEqual(['asterix', 'breakout']);
+    expect(parsed.taskKeys).toEqual([...TASK_KEYS]);
+    expect(parsed.records[1]!.tasks).toEqual(suiteRecord(2).tasks);
+  });
+
+  it('forgets the games on clear', () => {
+    const h = new TrainingHistory();
+    h.addRecord(suiteRecord(0));
+    h.clear();
+    expect(h.tasks).toEqual([]);
+    expect(h.taskColumns('asterix')).toEqual([[], []]);
+    expect(h.toCSV()).toBe(`${METRIC_KEYS.join(',')}\n`);
+  });
+
+  it('keeps per-game series bounded over 100,000 updates', () => {
+    const h = new TrainingHistory({ seriesCapacity: 256, recordCapacity: 1000 });
+    for (let i = 0; i < 100_000; i++) h.addRecord(suiteRecord(i));
+    for (const task of h.tasks) {
+      const [xs, ys] = h.taskColumns(task);
+      expect(xs.length, task).toBeLessThanOrEqual(256);
+      expect(xs.length, task).toBeGreaterThanOrEqual(128);
+      expect(ys).toHaveLength(xs.length);
+      expect(xs.at(-1), task).toBe(task === 'asterix' ? 100_000 * 20 : 100_000 * 60);
+    }
+    expect(h.columns('normalisedScore')[0].length).toBeLessThanOrEqual(256);
+    expect(h.records.length).toBeLessThanOrEqual(1000);
   });
 });
 

@@ -1,4 +1,5 @@
 import { DEFAULT_CONFIG, validateConfig, type ExperimentConfig } from './experimentConfig';
+import { SUITE_GAMES, SUITE_ID } from '../suite/minatarSuite';
 
 /**
  * Ready-made experiments for the settings panel: a preset names only the
@@ -26,6 +27,12 @@ export interface Preset {
   config: Partial<ExperimentConfig>;
   /** When present, the preset is several runs of `config`, each with its overrides on top. */
   comparison?: PresetRun[];
+  /**
+   * The frame budget the headless trainer runs the preset at
+   * (`npm run train -- --preset ID`, unless `--frames` says otherwise),
+   * where `config.frames` is sized for a browser tab; absent: the same.
+   */
+  fullScaleFrames?: number;
 }
 
 /**
@@ -50,6 +57,52 @@ function minatarPreset(game: string, title: string, description: string): Preset
 }
 
 const MINATAR_NOTE = 'Uses the settings that learned Breakout well here; 5 million frames take a while.';
+
+/** 'space_invaders' -> 'Space Invaders'. */
+function gameTitle(game: string): string {
+  return game
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
+}
+
+/**
+ * The multi-task comparison of the IMPALA paper (section 5.3) on MinAtar:
+ * one agent on the whole suite, with PopArt and without, and one agent per
+ * game, all with the MinAtar settings. The suite runs take 10 environments
+ * per actor (2 per game); each single-game agent gets a fifth of the suite's
+ * frames, so the five together spend what one suite agent does. One actor
+ * per run: the lab trains all seven at once, so their seven workers share the
+ * machine's cores and the page's one learner thread.
+ */
+const MULTITASK: Preset = {
+  id: 'multitask',
+  title: 'One agent, five games (multi-task vs single-task)',
+  description:
+    'One agent learns all five MinAtar games at once, with and without PopArt, beside five single-game agents with the same total budget of 1,000,000 frames (200,000 each), as the IMPALA paper compares multi-task and single-task agents (section 5.3). ' +
+    'The headless trainer runs it at full scale, 10 million frames (2 million per single game): npm run train -- --preset multitask.',
+  config: {
+    ...MINATAR_SETTINGS,
+    env: SUITE_ID,
+    tasks: SUITE_GAMES.join(','),
+    envsPerActor: 10,
+    actors: 1,
+    frames: 1_000_000,
+    popart: true,
+  },
+  fullScaleFrames: 10_000_000,
+  comparison: [
+    { label: 'Suite with PopArt', overrides: { popart: true } },
+    { label: 'Suite without PopArt', overrides: { popart: false } },
+    ...SUITE_GAMES.map(
+      (game): PresetRun => ({
+        label: `${gameTitle(game)} only`,
+        overrides: { env: `minatar/${game}`, envsPerActor: MINATAR_SETTINGS.envsPerActor, popart: false },
+        frameShare: 1 / SUITE_GAMES.length,
+      }),
+    ),
+  ],
+};
 
 export const PRESETS: readonly Preset[] = [
   {
@@ -96,6 +149,7 @@ export const PRESETS: readonly Preset[] = [
       { label: 'No correction', overrides: { correction: 'none' } },
     ],
   },
+  MULTITASK,
 ];
 
 /** The preset with this id, or `undefined`. */
@@ -109,22 +163,36 @@ export function applyPreset(preset: Preset): ExperimentConfig {
 }
 
 /**
- * The full configuration of every run a preset starts: one per comparison
- * entry, or the preset alone (labelled with its title) when it compares nothing.
+ * The full configuration of every run a preset starts in the lab: one per
+ * comparison entry, or the preset alone (labelled with its title) when it
+ * compares nothing.
  */
 export function presetRuns(preset: Preset): { label: string; config: ExperimentConfig }[] {
   if (!preset.comparison) return [{ label: preset.title, config: applyPreset(preset) }];
-  return comparisonRuns(preset, {});
+  const base = applyPreset(preset);
+  return preset.comparison.map((run) => ({ label: run.label, config: comparisonRunConfig(base, run) }));
 }
 
 /**
- * The runs of a comparison preset with `settings` (e.g. command-line flags)
- * over every run's own: each run's frames are its `frameShare` of the
- * resulting budget.
+ * One run of a comparison in the lab: the shared settings `base` (the
+ * preset's, as the user may have changed them), the run's overrides on top,
+ * and its `frameShare` of `base.frames`.
+ */
+export function comparisonRunConfig(base: ExperimentConfig, run: PresetRun): ExperimentConfig {
+  const config = validateConfig({ ...base, ...run.overrides }).config;
+  return { ...config, frames: Math.max(1, Math.round(base.frames * (run.frameShare ?? 1))) };
+}
+
+/**
+ * The runs of a comparison preset in the headless trainer, at full scale
+ * (`fullScaleFrames`), with `settings` (e.g. command-line flags) over every
+ * run's own: each run's frames are its `frameShare` of the resulting budget.
  */
 export function comparisonRuns(preset: Preset, settings: Partial<ExperimentConfig>): { label: string; config: ExperimentConfig }[] {
+  const budget = settings.frames ?? preset.fullScaleFrames;
+  const shared = budget === undefined ? settings : { ...settings, frames: budget };
   return (preset.comparison ?? [{ label: preset.title, overrides: {} }]).map((run) => {
-    const config = validateConfig({ ...DEFAULT_CONFIG, ...preset.config, ...run.overrides, ...settings }).config;
+    const config = validateConfig({ ...DEFAULT_CONFIG, ...preset.config, ...run.overrides, ...shared }).config;
     const frames = Math.max(1, Math.round(config.frames * (run.frameShare ?? 1)));
     return { label: run.label, config: { ...config, frames } };
   });

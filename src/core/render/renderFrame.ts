@@ -1,6 +1,7 @@
 import type { Env } from '../envs/types';
 import { MinAtarEnv } from '../envs/minatar/minAtarEnv';
 import { ClassicEnv } from '../envs/classic/classicEnv';
+import { SuiteTaskEnv } from '../suite/suiteTaskEnv';
 import type { Picture } from './drawCommands';
 import { renderMinAtar } from './minatarRender';
 import { renderClassic } from './classicRender';
@@ -15,6 +16,8 @@ export type Frame =
  * and a `<canvas>` can both use it. `scale` is pixels per MinAtar cell.
  */
 export function renderFrame(env: Env, scale = 1): Frame {
+  // A game of the task suite looks as it does alone: its own channels, its own palette.
+  if (env instanceof SuiteTaskEnv) return renderFrame(env.inner, scale);
   if (env instanceof MinAtarEnv) {
     const obs = new Uint8Array(env.spec.observationSize);
     env.writeObservation(obs, 0);

@@ -8,10 +8,33 @@ import { setNetworkWeights } from '../model/weights';
 import { renderFrame, type Frame } from '../render/renderFrame';
 import { deriveSeed } from '../rng/deriveSeed';
 import { RandomState } from '../rng/randomState';
+import { SuiteTaskEnv } from '../suite/suiteTaskEnv';
 import type { EpisodeEnd, Recording, ReplayStep } from './replay';
 
-export interface PolicyPlayerOptions {
+/** One task of a multi-task network, as a player plays it. */
+export interface PlayerTask {
+  /** What the user calls it, e.g. 'breakout'. */
+  name: string;
+  /** Registry id of the environment that plays it, e.g. 'suite/minatar/breakout'. */
   envId: string;
+}
+
+export interface PolicyPlayerOptions {
+  /** The environment to play; with `tasks`, the environment of the task to play first. */
+  envId: string;
+  /**
+   * A multi-task network's tasks, in task-id order (the network has one
+   * value output per task). The player plays one at a time, starting with
+   * the one whose environment is `envId`; `setTask` switches.
+   */
+  tasks?: readonly PlayerTask[];
+  /**
+   * For a value head normalised by PopArt: task `task`'s statistics now, so
+   * that the value shown is V = sigma n + mu, in the game's own scale
+   * (null: the network's output as it is). Read at every step, so it may be
+   * a little newer than the weights.
+   */
+  valueScale?: (task: number) => { mu: number; sigma: number } | null;
   /** Environment options other than the seed. */
   envSettings?: EnvSettings;
   network: NetworkConfig;
@@ -51,9 +74,12 @@ const DEFAULT_MAX_STEPS = 5000;
 /** Tag of the player's seed path, apart from the actors' `[actorIndex, env]` paths. */
 const PLAYER_SEED_TAG = 0x91a7;
 
-/** The seeds a player with `seed` gives its environment and its action sampler. */
-export function policyPlayerSeeds(seed: number): { env: number; policy: number } {
-  return { env: deriveSeed(seed, PLAYER_SEED_TAG, 0), policy: deriveSeed(seed, PLAYER_SEED_TAG, 1) };
+/** The seeds a player with `seed` gives its environment (of task `task`, for a multi-task network) and its action sampler. */
+export function policyPlayerSeeds(seed: number, task = 0): { env: number; policy: number } {
+  return {
+    env: task === 0 ? deriveSeed(seed, PLAYER_SEED_TAG, 0) : deriveSeed(seed, PLAYER_SEED_TAG, 0, task),
+    policy: deriveSeed(seed, PLAYER_SEED_TAG, 1),
+  };
 }
 
 /**
@@ -73,6 +99,13 @@ export function softmaxFloat64(logits: ArrayLike<number>): number[] {
   return p;
 }
 
+/** A suite game's observation in its own 10x10xC layout: what a replay stores (the suite layout's other channels are all 0). */
+function gameObservation(env: SuiteTaskEnv): Uint8Array {
+  const observation = new Uint8Array(env.inner.spec.observationSize);
+  env.inner.writeObservation(observation, 0);
+  return observation;
+}
+
 /** The first index of the largest value. */
 function argmax(values: readonly number[]): number {
   let best = 0;
@@ -87,12 +120,26 @@ function argmax(values: readonly number[]): number {
  * Seeded, so that the same seed, weights and settings play the same game.
  * Runs on whatever tf.js backend is active and reads results with the
  * asynchronous `data()`, so it never stalls a WebGPU page.
+ *
+ * A multi-task network (a task suite's agent) plays one of its tasks at a
+ * time, with that task's id for the value head; each task has its own
+ * seeded environment, created when first played.
  */
 export class PolicyPlayer {
-  readonly envId: string;
+  /** The tasks of a multi-task network, in task-id order; empty for a single-task one. */
+  readonly tasks: readonly PlayerTask[];
   readonly spec: EnvSpec;
   readonly maxSteps: number;
-  private readonly env: Env;
+  private readonly envSettings: EnvSettings | undefined;
+  private readonly seed: number;
+  private readonly valueScale: PolicyPlayerOptions['valueScale'];
+  /** The environment id of each task (the one environment without tasks). */
+  private readonly envIds: readonly string[];
+  /** The environment of each task played so far. */
+  private readonly envs = new Map<number, Env>();
+  private env: Env;
+  private task = 0;
+  private requestedTask = 0;
   private readonly network: Network;
   private readonly random: RandomState;
   private readonly observationBuffer: ObservationArray;
@@ -113,16 +160,47 @@ export class PolicyPlayer {
     if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new RangeError(`PolicyPlayer: maxSteps must be a positive integer, got ${String(maxSteps)}`);
     const frameScale = options.frameScale ?? 1;
     if (!Number.isInteger(frameScale) || frameScale < 1) throw new RangeError(`PolicyPlayer: frameScale must be a positive integer, got ${String(frameScale)}`);
-    const seeds = policyPlayerSeeds(options.seed);
-    this.env = createEnv(options.envId, { ...options.envSettings, seed: seeds.env } as EnvOptions);
-    this.random = new RandomState(seeds.policy);
-    this.envId = options.envId;
+    this.tasks = options.tasks ? [...options.tasks] : [];
+    this.envIds = this.tasks.length > 0 ? this.tasks.map((t) => t.envId) : [options.envId];
+    this.envSettings = options.envSettings;
+    this.seed = options.seed;
+    this.valueScale = options.valueScale;
+    if (this.tasks.length > 0) {
+      this.task = this.tasks.findIndex((t) => t.envId === options.envId);
+      if (this.task < 0) throw new RangeError(`PolicyPlayer: ${options.envId} is none of the tasks' environments (${this.tasks.map((t) => t.envId).join(', ')})`);
+      this.requestedTask = this.task;
+    }
+    this.env = this.envOf(this.task);
+    this.random = new RandomState(policyPlayerSeeds(options.seed).policy);
     this.spec = this.env.spec;
     this.maxSteps = maxSteps;
     this.frameScale = frameScale;
     this.greedyActing = options.greedy ?? false;
     this.observationBuffer = allocateObservations(this.spec, 1);
-    this.network = createNetwork(options.network, { observationShape: this.spec.observationShape, numActions: this.spec.numActions }, 0, false);
+    const numTasks = Math.max(1, this.tasks.length);
+    this.network = createNetwork(options.network, { observationShape: this.spec.observationShape, numActions: this.spec.numActions, numTasks }, 0, false);
+  }
+
+  /** Registry id of the environment being played (for a multi-task network, the current task's). */
+  get envId(): string {
+    return this.env.spec.id;
+  }
+
+  /** Index of the task being played, or about to be after `setTask` (0 without tasks). */
+  get taskIndex(): number {
+    return this.requestedTask;
+  }
+
+  /**
+   * Plays task `index` of a multi-task network from the next step on: the
+   * episode in progress is abandoned (not recorded) and the task's own
+   * environment starts a new one.
+   */
+  setTask(index: number): void {
+    if (!Number.isInteger(index) || index < 0 || index >= this.envIds.length) {
+      throw new RangeError(`PolicyPlayer: task must be an integer in [0, ${this.envIds.length - 1}], got ${String(index)}`);
+    }
+    this.requestedTask = index;
   }
 
   /** Version of the weights the player acts with; -1 before the first `setWeights`. */
@@ -138,6 +216,16 @@ export class PolicyPlayer {
   /** Switches greedy acting on or off from the next step on. */
   setGreedy(greedy: boolean): void {
     this.greedyActing = greedy;
+  }
+
+  /** The environment of task `task`, created (and seeded) the first time. */
+  private envOf(task: number): Env {
+    let env = this.envs.get(task);
+    if (!env) {
+      env = createEnv(this.envIds[task]!, { ...this.envSettings, seed: policyPlayerSeeds(this.seed, task).env } as EnvOptions);
+      this.envs.set(task, env);
+    }
+    return env;
   }
 
   setWeights(version: number, weights: readonly Float32Array[]): void {
@@ -161,7 +249,15 @@ export class PolicyPlayer {
   private async act(): Promise<PlayerStep> {
     if (this.disposed) throw new Error('PolicyPlayer: disposed');
     if (this.version < 0) throw new Error('PolicyPlayer: setWeights() must be called before step()');
+    if (this.requestedTask !== this.task) {
+      this.task = this.requestedTask;
+      this.env = this.envOf(this.task);
+      this.started = false;
+      this.steps = [];
+      this.episodeReturn = 0;
+    }
     const env = this.env;
+    const task = this.task;
     const A = this.spec.numActions;
     if (!this.started) {
       env.reset();
@@ -170,13 +266,13 @@ export class PolicyPlayer {
     const t = env.elapsedSteps;
     env.writeObservation(this.observationBuffer, 0);
     const frame = renderFrame(env, this.frameScale);
-    const observation = env instanceof ClassicEnv ? env.getState() : Uint8Array.from(this.observationBuffer);
+    const observation = env instanceof ClassicEnv ? env.getState() : env instanceof SuiteTaskEnv ? gameObservation(env) : Uint8Array.from(this.observationBuffer);
     const policyVersion = this.version;
 
     // One read-back for both heads: [policy logits (A), baseline (1)].
     const output = tf.tidy(() => {
       const x = tf.tensor(this.observationBuffer, [1, ...this.spec.observationShape], 'float32');
-      const { policyLogits, baseline } = this.network.apply(x);
+      const { policyLogits, baseline } = this.network.apply(x, [task]);
       return tf.concat([policyLogits, tf.reshape(baseline, [1, 1])], 1);
     });
     let data: Float32Array;
@@ -197,7 +293,9 @@ export class PolicyPlayer {
     }
 
     const result = env.step(action);
-    const step: ReplayStep = { observation, actionProbabilities, action, value: data[A]!, reward: result.reward };
+    const scale = this.valueScale?.(task) ?? null;
+    const value = scale === null ? data[A]! : scale.sigma * data[A]! + scale.mu;
+    const step: ReplayStep = { observation, actionProbabilities, action, value, reward: result.reward };
     this.episodeReturn += result.reward;
     if (this.steps.length < this.maxSteps) this.steps.push(step);
     const returnSoFar = this.episodeReturn;

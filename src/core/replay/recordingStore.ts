@@ -45,6 +45,12 @@ export class RecordingStore {
     this.notify();
   }
 
+  /** Puts back the recordings of a saved run (when it is resumed), replacing what the store holds. */
+  restore(saved: RecordingSnapshot): void {
+    this.snapshot = { latest: saved.latest && this.capped(saved.latest), best: saved.best && this.capped(saved.best) };
+    this.notify();
+  }
+
   /** Forgets both recordings (e.g. when a new run starts). */
   clear(): void {
     if (this.snapshot.latest === null && this.snapshot.best === null) return;

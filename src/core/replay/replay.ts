@@ -1,6 +1,7 @@
 import type { Frame } from '../render/renderFrame';
 import { renderMinAtar } from '../render/minatarRender';
 import { renderClassic } from '../render/classicRender';
+import { GAME_CHANNELS, isSuiteGame, SUITE_ID } from '../suite/minatarSuite';
 
 /**
  * What a replay keeps of one step of an episode: the state the agent saw,
@@ -11,7 +12,9 @@ import { renderClassic } from '../render/classicRender';
 export interface ReplayStep {
   /**
    * Enough to draw x_t without an environment. MinAtar: the `10 x 10 x C`
-   * observation (0/1 bytes, channel-last, at most 1,000 bytes). Classic
+   * observation (0/1 bytes, channel-last, at most 1,000 bytes); a game of
+   * the `suite/minatar` suite keeps its own C channels, not the 31 of the
+   * suite layout the network saw (the others are all 0). Classic
    * control: the internal float64 state (`ClassicEnv.getState()`), which the
    * renderer needs (Acrobot's observation holds cos/sin, not the angles).
    */
@@ -46,19 +49,30 @@ export interface Recording {
   end: EpisodeEnd;
 }
 
+/** The game of a suite task's environment id (`suite/minatar/breakout` -> `breakout`), or null. */
+function suiteGameOf(envId: string): keyof typeof GAME_CHANNELS | null {
+  const prefix = `${SUITE_ID}/`;
+  const name = envId.startsWith(prefix) ? envId.slice(prefix.length) : '';
+  return isSuiteGame(name) ? name : null;
+}
+
 /**
  * Draws a recorded step as `renderFrame` drew the live environment at that
  * step, without an environment: MinAtar from the stored observation
- * (`observationShape` = `[10, 10, C]`), classic control from the stored
- * state. `scale` is pixels per MinAtar cell (ignored by classic control).
+ * (`observationShape` = `[10, 10, C]`; for a suite game, `suite/minatar/<game>`,
+ * the game's own channels and palette whatever the shape), classic control
+ * from the stored state. `scale` is pixels per MinAtar cell (ignored by
+ * classic control).
  */
 export function renderReplayStep(envId: string, observationShape: readonly number[], step: ReplayStep, scale = 1): Frame {
   const { observation } = step;
   if (observation instanceof Uint8Array) {
-    const channels = observationShape[2];
-    if (observationShape.length !== 3 || channels === undefined || observation.length !== 100 * channels) {
+    const game = suiteGameOf(envId);
+    const shape = game === null ? observationShape : [10, 10, GAME_CHANNELS[game]];
+    const channels = shape[2];
+    if (shape.length !== 3 || channels === undefined || observation.length !== 100 * channels) {
       throw new RangeError(
-        `renderReplayStep: ${envId}: a ${observation.length}-byte observation does not fit shape [${observationShape.join(', ')}]`,
+        `renderReplayStep: ${envId}: a ${observation.length}-byte observation does not fit shape [${shape.join(', ')}]`,
       );
     }
     return { kind: 'pixels', width: 10 * scale, height: 10 * scale, rgba: renderMinAtar(observation, 0, channels, scale) };

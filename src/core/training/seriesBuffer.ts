@@ -109,6 +109,32 @@ class Accumulator {
     this.max = -Infinity;
     this.last = NaN;
   }
+
+  /** [sum, count, min, max, last], for saving a run. */
+  getState(): AccumulatorState {
+    return [this.sum, this.count, this.min, this.max, this.last];
+  }
+
+  setState(state: AccumulatorState): void {
+    [this.sum, this.count, this.min, this.max, this.last] = state;
+  }
+}
+
+/** An accumulator's [sum, count, min, max, last]. */
+type AccumulatorState = [number, number, number, number, number];
+
+/** Everything a `SeriesBuffer` holds (structured-cloneable: typed arrays and numbers), for saving a run. */
+export interface SeriesBufferState {
+  capacity: number;
+  reducers: Reducer[];
+  /** The committed points: n xs, and n values of each y-series. */
+  xs: Float64Array;
+  ys: Float64Array[];
+  stride: number;
+  pending: number;
+  pendingX: number;
+  pushed: number;
+  acc: AccumulatorState[];
 }
 
 export class SeriesBuffer {
@@ -222,6 +248,52 @@ export class SeriesBuffer {
     this.pending = 0;
     // Halve once full, so that committed points plus the pending one never exceed capacity.
     if (this.n === this.capacity) this.halve();
+  }
+
+  /** A copy of everything the buffer holds, for saving a run. */
+  getState(): SeriesBufferState {
+    return {
+      capacity: this.capacity,
+      reducers: [...this.reducers],
+      xs: this.xs.slice(0, this.n),
+      ys: this.ys.map((y) => y.slice(0, this.n)),
+      stride: this.strideValue,
+      pending: this.pending,
+      pendingX: this.pendingX,
+      pushed: this.pushedValue,
+      acc: this.acc.map((a) => a.getState()),
+    };
+  }
+
+  /**
+   * Restores what `getState()` returned (read back from storage, so checked
+   * first): it must come from a buffer with the same capacity and reducers.
+   * Throws, changing nothing, when it does not fit or is damaged.
+   */
+  setState(state: unknown): void {
+    const bad = (what: string): Error => new Error(`SeriesBuffer: the saved series ${what}`);
+    if (!state || typeof state !== 'object') throw bad('is missing');
+    const s = state as Partial<SeriesBufferState>;
+    if (s.capacity !== this.capacity) throw bad(`holds ${String(s.capacity)} points, this buffer ${this.capacity}`);
+    if (!Array.isArray(s.reducers) || s.reducers.join() !== this.reducers.join()) throw bad('combines its values differently');
+    const { xs, ys, stride, pending, pendingX, pushed, acc } = s;
+    if (!(xs instanceof Float64Array) || xs.length >= this.capacity) throw bad('has no valid x values');
+    const n = xs.length;
+    if (!Array.isArray(ys) || ys.length !== this.k || !ys.every((y) => y instanceof Float64Array && y.length === n)) throw bad('has no valid y values');
+    if (stride === undefined || !Number.isInteger(stride) || stride < 1 || (stride & (stride - 1)) !== 0) throw bad('has an invalid stride');
+    if (pending === undefined || !Number.isInteger(pending) || pending < 0 || pending >= stride) throw bad('has an invalid pending bucket');
+    if (pushed === undefined || !Number.isInteger(pushed) || pushed < n || typeof pendingX !== 'number') throw bad('has invalid counters');
+    const accOk = (a: unknown): a is AccumulatorState => Array.isArray(a) && a.length === 5 && a.every((v) => typeof v === 'number');
+    if (!Array.isArray(acc) || acc.length !== this.k || !acc.every(accOk)) throw bad('has an invalid pending bucket');
+    this.xs.set(xs);
+    ys.forEach((y, i) => this.ys[i]!.set(y));
+    this.n = n;
+    this.strideValue = stride;
+    this.pending = pending;
+    this.pendingX = pendingX;
+    this.pushedValue = pushed;
+    acc.forEach((a, i) => this.acc[i]!.setState(a));
+    this.cache = null;
   }
 
   /** Merges adjacent pairs: the later x, each series' values by its reducer; the stride doubles. */

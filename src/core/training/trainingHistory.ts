@@ -1,5 +1,5 @@
-import type { MetricsRecord } from './metrics';
-import { SeriesBuffer, type Columns, type Reducer } from './seriesBuffer';
+import type { MetricsRecord, TaskRecord } from './metrics';
+import { SeriesBuffer, type Columns, type Reducer, type SeriesBufferState } from './seriesBuffer';
 
 /**
  * Everything one training run reported, for the live charts and for export:
@@ -68,7 +68,13 @@ export interface EpisodeEntry {
  * - `fps`: frames per second; `lag`: policy lag, mean and max of each batch
  *   (max kept as a max when points merge); `loss`: the loss terms as
  *   optimised (sums over T x B); `entropy`: mean policy entropy per step
- *   (nats); `clippedRho`: share of importance weights above rho-bar.
+ *   (nats); `clippedRho`: share of importance weights above rho-bar;
+ * - `normalisedScore`: a task suite's mean and median normalised score over
+ *   its games (empty for a single environment, and until every game has
+ *   finished an episode).
+ *
+ * A suite's games also get one series each, against that game's own frames
+ * (`taskColumns`).
  */
 export const HISTORY_CHARTS = {
   return: ['episodeReturn', 'episodeReturnMean100'],
@@ -77,6 +83,7 @@ export const HISTORY_CHARTS = {
   loss: ['policyGradientLoss', 'baselineLoss', 'entropyLoss', 'totalLoss'],
   entropy: ['entropy'],
   clippedRho: ['clippedRhoFraction'],
+  normalisedScore: ['normalisedScoreMean', 'normalisedScoreMedian'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type HistoryChart = keyof typeof HISTORY_CHARTS;
@@ -88,7 +95,30 @@ const REDUCERS: { readonly [C in HistoryChart]: readonly Reducer[] } = {
   loss: ['mean', 'mean', 'mean', 'mean'],
   entropy: ['mean'],
   clippedRho: ['mean'],
+  normalisedScore: ['mean', 'mean'],
 };
+
+/**
+ * The per-game columns of a suite run's CSV, each written `<game>.<key>`
+ * (`breakout.episodeReturnMean100`), after the METRIC_KEYS columns; the
+ * JSON export keeps each record's `tasks` as they are.
+ */
+export const TASK_KEYS = [
+  'frames',
+  'episodes',
+  'episodeReturnMean100',
+  'normalisedScore',
+  'popartMu',
+  'popartSigma',
+] as const satisfies readonly (keyof TaskRecord)[];
+
+// Compile-time check that TASK_KEYS lists every per-game value of TaskRecord.
+type MissingTaskKey = Exclude<keyof TaskRecord, (typeof TASK_KEYS)[number] | 'task'>;
+const taskKeysAreComplete: [MissingTaskKey] extends [never] ? true : MissingTaskKey = true;
+void taskKeysAreComplete;
+
+/** A suite has a handful of games; a history charts at most this many (further ones are exported, not charted). */
+const MAX_CHARTED_TASKS = 64;
 
 /**
  * A log that keeps every item up to `capacity`, then drops every other one
@@ -141,6 +171,40 @@ export class ThinnedLog<T> {
     this.strideValue = 1;
     this.provisionalTail = false;
   }
+
+  /** A copy of the log (its items by reference), for saving a run. */
+  getState(): ThinnedLogState<T> {
+    return { capacity: this.capacity, items: [...this.list], seen: this.seen, stride: this.strideValue, provisionalTail: this.provisionalTail };
+  }
+
+  /**
+   * Restores what `getState()` returned (read back from storage, so checked
+   * first, each item with `isItem`). Throws, changing nothing, when it is
+   * damaged or comes from a log of another capacity.
+   */
+  setState(state: unknown, isItem: (item: unknown) => item is T): void {
+    const bad = (what: string): Error => new Error(`ThinnedLog: the saved log ${what}`);
+    if (!state || typeof state !== 'object') throw bad('is missing');
+    const { capacity, items, seen, stride, provisionalTail } = state as Partial<ThinnedLogState<unknown>>;
+    if (capacity !== this.capacity) throw bad(`holds ${String(capacity)} items, this log ${this.capacity}`);
+    if (!Array.isArray(items) || items.length > this.capacity || !items.every(isItem)) throw bad('has damaged items');
+    if (stride === undefined || !Number.isInteger(stride) || stride < 1 || (stride & (stride - 1)) !== 0) throw bad('has an invalid stride');
+    if (seen === undefined || !Number.isInteger(seen) || seen < items.length || typeof provisionalTail !== 'boolean') throw bad('has invalid counters');
+    this.list.length = 0;
+    this.list.push(...items);
+    this.seen = seen;
+    this.strideValue = stride;
+    this.provisionalTail = provisionalTail;
+  }
+}
+
+/** What a `ThinnedLog` holds, for saving a run. */
+export interface ThinnedLogState<T> {
+  capacity: number;
+  items: T[];
+  seen: number;
+  stride: number;
+  provisionalTail: boolean;
 }
 
 export interface TrainingHistoryOptions {
@@ -157,6 +221,10 @@ const MOVING_AVERAGE_EPISODES = 100;
 
 export class TrainingHistory {
   private readonly series: { readonly [C in HistoryChart]: SeriesBuffer };
+  private readonly seriesCapacity: number;
+  /** A suite's games in the order its records list them, and each one's mean-100 return against its frames. */
+  private taskNames: string[] = [];
+  private readonly taskSeries = new Map<string, SeriesBuffer>();
   private readonly recordLog: ThinnedLog<MetricsRecord>;
   private readonly episodeLog: ThinnedLog<EpisodeEntry>;
   private readonly listeners = new Set<() => void>();
@@ -171,6 +239,7 @@ export class TrainingHistory {
 
   constructor(options: TrainingHistoryOptions = {}) {
     const capacity = options.seriesCapacity ?? 2048;
+    this.seriesCapacity = capacity;
     const buffer = (c: HistoryChart) => new SeriesBuffer({ reducers: REDUCERS[c], capacity });
     this.series = {
       return: buffer('return'),
@@ -179,6 +248,7 @@ export class TrainingHistory {
       loss: buffer('loss'),
       entropy: buffer('entropy'),
       clippedRho: buffer('clippedRho'),
+      normalisedScore: buffer('normalisedScore'),
     };
     this.recordLog = new ThinnedLog(options.recordCapacity ?? 20_000);
     this.episodeLog = new ThinnedLog(options.episodeCapacity ?? 20_000);
@@ -213,6 +283,11 @@ export class TrainingHistory {
     return this.recordLog.items.at(-1) ?? null;
   }
 
+  /** A task suite's games, in the order its records list them; empty for a single environment (and before the first record). Do not mutate. */
+  get tasks(): readonly string[] {
+    return this.taskNames;
+  }
+
   /** Adds one learner update's metrics (kept by reference: do not mutate it afterwards). */
   addRecord(r: MetricsRecord): void {
     const x = r.frames;
@@ -222,6 +297,10 @@ export class TrainingHistory {
     s.loss.push(x, r.policyGradientLoss, r.baselineLoss, r.entropyLoss, r.totalLoss);
     s.entropy.push(x, r.entropy);
     s.clippedRho.push(x, r.clippedRhoFraction);
+    if (r.tasks !== null) {
+      s.normalisedScore.push(x, r.normalisedScoreMean ?? NaN, r.normalisedScoreMedian ?? NaN);
+      for (const t of r.tasks) this.taskBuffer(t.task)?.push(t.frames, t.episodeReturnMean100 ?? NaN);
+    }
     this.recordLog.push(r);
     this.changed();
   }
@@ -243,6 +322,8 @@ export class TrainingHistory {
   /** Forgets everything (a new run). */
   clear(): void {
     Object.values(this.series).forEach((b) => b.clear());
+    this.taskNames = [];
+    this.taskSeries.clear();
     this.recordLog.clear();
     this.episodeLog.clear();
     this.recent.fill(0);
@@ -282,11 +363,34 @@ export class TrainingHistory {
     return this.series[chart].columns();
   }
 
-  /** Kept records as CSV: a header of METRIC_KEYS, one row per record; null is an empty cell. */
+  /**
+   * One game of a suite run: [that game's frames, its mean return over its
+   * last 100 episodes], one point per update (null before its first
+   * episode), at most `seriesCapacity` points. Cached like `columns`; a game
+   * the run does not play gives no points.
+   */
+  taskColumns(task: string): Columns {
+    return this.taskSeries.get(task)?.columns() ?? [[], []];
+  }
+
+  /**
+   * Kept records as CSV: a header of METRIC_KEYS, then for a suite run
+   * `<game>.<key>` for each game and TASK_KEYS key; one row per record;
+   * null is an empty cell.
+   */
   toCSV(): string {
-    const lines = [METRIC_KEYS.join(',')];
+    const tasks = this.taskNames;
+    const header: string[] = [...METRIC_KEYS];
+    for (const task of tasks) for (const k of TASK_KEYS) header.push(`${task}.${k}`);
+    const lines = [header.join(',')];
+    const cell = (v: number | null | undefined): string => (v === null || v === undefined ? '' : String(v));
     for (const r of this.recordLog.items) {
-      lines.push(METRIC_KEYS.map((k) => (r[k] === null ? '' : String(r[k]))).join(','));
+      const row = METRIC_KEYS.map((k) => cell(r[k]));
+      for (const task of tasks) {
+        const t = r.tasks?.find((x) => x.task === task);
+        for (const k of TASK_KEYS) row.push(cell(t?.[k]));
+      }
+      lines.push(row.join(','));
     }
     return lines.join('\n') + '\n';
   }
@@ -300,6 +404,9 @@ export class TrainingHistory {
     return JSON.stringify({
       format: 'impala-lab.training-history.v1',
       metricKeys: METRIC_KEYS,
+      // A suite run's games; each record's `tasks` holds one TaskRecord per game.
+      tasks: this.taskNames,
+      taskKeys: TASK_KEYS,
       records: this.recordLog.items,
       recordsTotal: this.recordLog.total,
       recordStride: this.recordLog.stride,
@@ -307,6 +414,17 @@ export class TrainingHistory {
       episodesTotal: this.episodeLog.total,
       episodeStride: this.episodeLog.stride,
     });
+  }
+
+  /** The series of a suite game, created when the game first appears (null past MAX_CHARTED_TASKS games). */
+  private taskBuffer(task: string): SeriesBuffer | null {
+    const existing = this.taskSeries.get(task);
+    if (existing) return existing;
+    if (this.taskNames.length >= MAX_CHARTED_TASKS) return null;
+    const buffer = new SeriesBuffer({ reducers: ['mean'], capacity: this.seriesCapacity });
+    this.taskSeries.set(task, buffer);
+    this.taskNames = [...this.taskNames, task];
+    return buffer;
   }
 
   /** Adds a return to the last-100 window and returns the window's mean. */
@@ -332,4 +450,84 @@ export class TrainingHistory {
     // A copy, so a listener may unsubscribe (itself or another) while being called.
     for (const listener of [...this.listeners]) listener();
   }
+
+  // --- Saving and restoring a run (the lab's IndexedDB persistence) ---
+
+  /**
+   * Everything the history holds, as plain data (typed arrays, arrays,
+   * objects: structured-cloneable, so IndexedDB stores it as it is), for
+   * `TrainingHistory.fromState`. Copies; records and episodes by reference.
+   */
+  toState(): TrainingHistoryState {
+    const series: Record<string, SeriesBufferState> = {};
+    for (const [chart, buffer] of Object.entries(this.series)) series[chart] = buffer.getState();
+    const recent: number[] = [];
+    const start = this.recentCount < MOVING_AVERAGE_EPISODES ? 0 : this.recentNext;
+    for (let i = 0; i < this.recentCount; i++) recent.push(this.recent[(start + i) % MOVING_AVERAGE_EPISODES]!);
+    return {
+      format: HISTORY_STATE_FORMAT,
+      series,
+      tasks: this.taskNames.map((task) => ({ task, series: this.taskSeries.get(task)!.getState() })),
+      records: this.recordLog.getState(),
+      episodes: this.episodeLog.getState(),
+      recentReturns: recent,
+    };
+  }
+
+  /**
+   * A history holding what `toState()` returned, so that a resumed run's
+   * curves continue. The state was read back from storage, so it is checked:
+   * a damaged one (or one saved with other capacities) throws an Error that
+   * says what is wrong.
+   */
+  static fromState(state: unknown, options: TrainingHistoryOptions = {}): TrainingHistory {
+    const bad = (what: string): Error => new Error(`the saved curves ${what}`);
+    if (!state || typeof state !== 'object') throw bad('are missing');
+    const s = state as Partial<TrainingHistoryState>;
+    if (s.format !== HISTORY_STATE_FORMAT) throw bad(`have an unknown format (${String(s.format)})`);
+    const history = new TrainingHistory(options);
+    if (!s.series || typeof s.series !== 'object') throw bad('are missing their series');
+    for (const [chart, buffer] of Object.entries(history.series)) buffer.setState(s.series[chart]);
+    if (!Array.isArray(s.tasks) || s.tasks.length > MAX_CHARTED_TASKS) throw bad('have a damaged list of games');
+    for (const entry of s.tasks as unknown[]) {
+      const e = entry as { task?: unknown; series?: unknown } | null;
+      if (!e || typeof e.task !== 'string' || history.taskSeries.has(e.task)) throw bad('have a damaged list of games');
+      history.taskBuffer(e.task)!.setState(e.series);
+    }
+    history.recordLog.setState(s.records, isSavedRecord);
+    history.episodeLog.setState(s.episodes, isSavedEpisode);
+    const recent = s.recentReturns;
+    if (!Array.isArray(recent) || recent.length > MOVING_AVERAGE_EPISODES || !recent.every((g) => typeof g === 'number')) throw bad('have damaged recent returns');
+    recent.forEach((g, i) => (history.recent[i] = g));
+    history.recentCount = recent.length;
+    history.recentNext = recent.length % MOVING_AVERAGE_EPISODES;
+    history.recentSum = recent.reduce((a, b) => a + b, 0);
+    return history;
+  }
+}
+
+const HISTORY_STATE_FORMAT = 'impala-lab.training-history-state.v1';
+
+/** A `TrainingHistory` as plain data (`toState`, `fromState`). */
+export interface TrainingHistoryState {
+  format: typeof HISTORY_STATE_FORMAT;
+  /** Each chart's series, by chart name. */
+  series: Record<string, SeriesBufferState>;
+  /** A suite's games and each one's series. */
+  tasks: { task: string; series: SeriesBufferState }[];
+  records: ThinnedLogState<MetricsRecord>;
+  episodes: ThinnedLogState<EpisodeEntry>;
+  /** The last (up to 100) episode returns, oldest first: the moving average continues. */
+  recentReturns: number[];
+}
+
+/** A metrics record read back from storage: an object with a frame count (the rest is only shown and exported). */
+function isSavedRecord(r: unknown): r is MetricsRecord {
+  return typeof r === 'object' && r !== null && typeof (r as { frames?: unknown }).frames === 'number';
+}
+
+function isSavedEpisode(e: unknown): e is EpisodeEntry {
+  if (typeof e !== 'object' || e === null) return false;
+  const { frames, return: g, length } = e as Partial<EpisodeEntry>;
+  return typeof frames === 'number' && typeof g === 'number' && typeof length === 'number';
 }

@@ -1,9 +1,10 @@
 import type { Unroll } from '../actor/unroll';
 import type { ExperimentConfig } from '../config/experimentConfig';
-import { assembleBatch } from '../learner/batch';
-import type { Learner } from '../learner/learner';
+import { assembleBatch, type Batch } from '../learner/batch';
+import type { Learner, LearnerState, UpdateResult } from '../learner/learner';
 import { BoundedQueue } from '../learner/unrollQueue';
 import { tasksOf } from './fromConfig';
+import { InFlightCalls } from './inFlightCalls';
 import { MetricsTracker, type MetricsRecord } from './metrics';
 import { WeightPublisher } from './weightPublisher';
 
@@ -50,7 +51,43 @@ export interface TrainingRunOptions {
   onPublish?: (version: number, weights: readonly Float32Array[]) => void;
   /** Called with the episodes that finished in each batch, and the learner's frame count after it. */
   onEpisodes?: (returns: readonly number[], lengths: readonly number[], frames: number) => void;
+  /**
+   * Makes a learner to take over after the current one failed (an update or
+   * a read-back rejected, or `learnerFailed()` was called: a lost GPU device,
+   * say). It gets the run's own copy of the learner's state in main memory
+   * (`learnerState`) and the error, and returns a learner restored from that
+   * state; the batch that failed is then learned from again on it. It may
+   * throw (or reject) to fail the run instead, e.g. when the error is not one
+   * a new learner would fix. The owner disposes the old learner. Without it,
+   * a failing learner fails the run.
+   */
+  replaceLearner?: (state: LearnerState, error: Error) => Promise<Learner>;
+  /**
+   * With `replaceLearner`: read the optimiser state back into main memory
+   * every this many applied updates (default 10), so that a replacement
+   * learner continues with optimiser statistics at most this many updates old.
+   */
+  optimizerCopyEvery?: number;
+  /** Called after the learner was replaced, with the new one and why. */
+  onLearnerRestart?: (learner: Learner, reason: string) => void;
+  /** A saved run being resumed: its records continue these counters (the learner is restored by its owner). */
+  continueFrom?: RunProgress;
 }
+
+/** Where a saved run's records stood, so that a resumed run's continue them. */
+export interface RunProgress {
+  episodes: number;
+  skippedUpdates: number;
+  actorRestarts: number;
+  /** Training time so far, excluding pauses. */
+  wallSeconds: number;
+  /** Returns and lengths of the last (up to 100) finished episodes, oldest first: the mean-100 figures continue. */
+  recentReturns: readonly number[];
+  recentLengths: readonly number[];
+}
+
+/** A learner failure with one batch is retried on a replacement at most this many times before the run fails. */
+const MAX_LEARNER_REPLACEMENTS_PER_BATCH = 3;
 
 export type RunState = 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
 
@@ -79,7 +116,17 @@ export class TrainingRun {
   private stepping = false;
   /** Unrolls the learner took as a pause began: learned from first, by step() or after resume(). */
   private held: Unroll[] = [];
+  /** The learner in use (its successor after a replacement). */
+  private learner: Learner;
+  /** The learner's state as of the last update, kept in main memory for a replacement (with `replaceLearner`). */
+  private saved: LearnerState | null = null;
+  private appliedSinceOptimizerCopy = 0;
+  private learnerReplacements = 0;
+  /** The learner's calls in flight: `learnerFailed()` rejects them (a fresh set for each learner). */
+  private learnerCalls = new InFlightCalls();
   lastRecord: MetricsRecord | null = null;
+  /** Settles when the update in progress (if any) has finished, its metrics reported. */
+  private updating: Promise<void> | null = null;
 
   constructor(private readonly options: TrainingRunOptions) {
     const { config, actors, deterministic } = options;
@@ -90,6 +137,50 @@ export class TrainingRun {
     this.metrics = new MetricsTracker(tasksOf(config));
     this.actorVersions = actors.map(() => -1);
     this.actors = [...actors];
+    this.learner = options.learner;
+    const from = options.continueFrom;
+    if (from) {
+      this.metrics.addEpisodes(from.recentReturns, from.recentLengths);
+      this.metrics.episodes = from.episodes;
+      this.metrics.skippedUpdates = from.skippedUpdates;
+      this.restarts = from.actorRestarts;
+    }
+  }
+
+  /** The learner in use: the one passed in, or its replacement after a failure. */
+  get currentLearner(): Learner {
+    return this.learner;
+  }
+
+  /** Learners replaced so far after failing. */
+  get learnerRestarts(): number {
+    return this.learnerReplacements;
+  }
+
+  /** The run's copy in main memory of the learner's state after the last update (kept only with `replaceLearner`). */
+  get learnerState(): LearnerState | null {
+    return this.saved;
+  }
+
+  /**
+   * Tells the run that its learner is broken (its GPU device was lost, say),
+   * so that its work in flight, which may never settle, is abandoned and the
+   * learner replaced through `replaceLearner` before the next update (the
+   * update in flight is learned from again on the replacement).
+   */
+  learnerFailed(error: Error): void {
+    this.learnerCalls.stop(error);
+  }
+
+  /**
+   * Resolves once no update is in progress: the learner's weights,
+   * optimiser state and counters, and the metrics reported so far, then
+   * agree. An update can begin only after a yield to the event loop, so
+   * whatever the caller reads synchronously on resolution is consistent
+   * (the lab saves runs this way).
+   */
+  async idle(): Promise<void> {
+    while (this.updating) await this.updating;
   }
 
   /** The live actors, replacements included (their owner disposes them after the run). */
@@ -111,8 +202,10 @@ export class TrainingRun {
     if (this.runState !== 'idle') throw new Error(`TrainingRun: cannot run from state '${this.runState}'`);
     this.runState = 'running';
     this.startedAt = this.options.scheduler.now();
-    const { learner } = this.options;
-    this.publisher.publish(learner.version, await learner.getWeights());
+    const learner = this.learner;
+    const weights = await learner.getWeights();
+    this.publisher.publish(learner.version, weights);
+    if (this.options.replaceLearner) this.saved = this.stateOf(learner, weights, await learner.getOptimizerState());
     try {
       if (this.options.deterministic) {
         await this.runDeterministic();
@@ -184,7 +277,7 @@ export class TrainingRun {
 
   private get active(): boolean {
     const live = this.runState === 'running' || this.runState === 'paused';
-    return live && this.options.learner.framesSeen < this.options.config.frames;
+    return live && this.learner.framesSeen < this.options.config.frames;
   }
 
   /** Waits while the run is paused. */
@@ -298,17 +391,82 @@ export class TrainingRun {
     }
   }
 
+  private stateOf(learner: Learner, weights: readonly Float32Array[], optimizer: LearnerState['optimizer']): LearnerState {
+    return {
+      version: learner.version,
+      frames: learner.framesSeen,
+      weights,
+      ...(optimizer ? { optimizer } : {}),
+      ...(learner.popart ? { popart: learner.popart.getState() } : {}),
+    };
+  }
+
+  /**
+   * One update of the current learner and the reads that follow it (new
+   * weights; the optimiser state when a copy is due), abandoned when
+   * `learnerFailed()` is called meanwhile. Publishes nothing.
+   */
+  private async tryUpdate(batch: Batch): Promise<{ learner: Learner; result: UpdateResult; weights: Float32Array[] | null; optimizer: LearnerState['optimizer']; tUpdated: number }> {
+    const { scheduler, replaceLearner, optimizerCopyEvery = 10 } = this.options;
+    const learner = this.learner;
+    const calls = this.learnerCalls;
+    if (calls.stopReason) throw calls.stopReason;
+    const guard = <T>(call: Promise<T>): Promise<T> => calls.track(call);
+    const result = await guard(learner.update(batch, scheduler.now));
+    const tUpdated = scheduler.now();
+    const weights = result.applied ? await guard(learner.getWeights()) : null;
+    const copyOptimizer = replaceLearner !== undefined && result.applied && this.appliedSinceOptimizerCopy + 1 >= optimizerCopyEvery;
+    const optimizer = copyOptimizer ? await guard(learner.getOptimizerState()) : undefined;
+    return { learner, result, weights, optimizer, tUpdated };
+  }
+
+  /** Puts a new learner, restored from the run's copy of the state, in place of one that failed. */
+  private async replaceFailedLearner(error: Error): Promise<void> {
+    const learner = await this.options.replaceLearner!(this.saved!, error);
+    this.learner = learner;
+    this.learnerCalls = new InFlightCalls();
+    this.learnerReplacements++;
+    this.options.onLearnerRestart?.(learner, error.message);
+  }
+
+  /** One update on `unrolls` (`learnOnce`), then, unless told not to, a yield to the event loop; `idle()` waits for the update. */
   private async learnFrom(unrolls: Unroll[], t0: number, yieldAfter = true): Promise<void> {
-    const { learner, scheduler } = this.options;
+    const update = this.learnOnce(unrolls, t0);
+    const settled = update.then(noop, noop);
+    this.updating = settled;
+    try {
+      await update;
+    } finally {
+      if (this.updating === settled) this.updating = null;
+    }
+    if (yieldAfter) await this.options.scheduler.yieldToEventLoop();
+  }
+
+  private async learnOnce(unrolls: Unroll[], t0: number): Promise<void> {
+    const { scheduler } = this.options;
     const t1 = scheduler.now();
     const batch = assembleBatch(unrolls);
     const t2 = scheduler.now();
-    const result = await learner.update(batch, scheduler.now);
-    const t3 = scheduler.now();
-    if (result.applied) {
-      const weights = await learner.getWeights();
+    let attempt: Awaited<ReturnType<TrainingRun['tryUpdate']>>;
+    for (let tries = 0; ; tries++) {
+      try {
+        attempt = await this.tryUpdate(batch);
+        break;
+      } catch (e) {
+        const error = e instanceof Error ? e : new Error(String(e));
+        if (!this.options.replaceLearner || !this.saved || tries >= MAX_LEARNER_REPLACEMENTS_PER_BATCH) throw error;
+        await this.replaceFailedLearner(error);
+      }
+    }
+    const { learner, result, weights, optimizer, tUpdated: t3 } = attempt;
+    if (weights) {
       this.publisher.publish(learner.version, weights);
       this.options.onPublish?.(learner.version, weights);
+    }
+    if (this.options.replaceLearner) {
+      if (optimizer) this.appliedSinceOptimizerCopy = 0;
+      else if (result.applied) this.appliedSinceOptimizerCopy++;
+      this.saved = this.stateOf(learner, weights ?? this.saved!.weights, optimizer ?? this.saved!.optimizer);
     }
     const t4 = scheduler.now();
     this.metrics.addEpisodes(batch.episodeReturns, batch.episodeLengths, batch.episodeTaskIds);
@@ -321,10 +479,11 @@ export class TrainingRun {
       queueDepth: this.queue.size,
       actorRestarts: this.restarts,
       times: { wait: t1 - t0, assemble: t2 - t1, publish: t4 - t3 },
-      wallSeconds: (t4 - this.startedAt - this.pausedMs - (this.runState === 'paused' ? t4 - this.pausedAt : 0)) / 1000,
+      wallSeconds: (this.options.continueFrom?.wallSeconds ?? 0) + (t4 - this.startedAt - this.pausedMs - (this.runState === 'paused' ? t4 - this.pausedAt : 0)) / 1000,
     });
     this.lastRecord = record;
     this.options.onUpdate?.(record);
-    if (yieldAfter) await scheduler.yieldToEventLoop();
   }
 }
+
+const noop = (): void => {};

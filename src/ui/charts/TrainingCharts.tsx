@@ -1,5 +1,8 @@
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
+import type { ExperimentConfig } from '../../core/config/experimentConfig';
+import { SUITE_GAMES } from '../../core/suite/minatarSuite';
+import { isSuite, tasksOf } from '../../core/training/fromConfig';
 import { overlayColumns, type Columns } from '../../core/training/seriesBuffer';
 import { HISTORY_CHARTS, type HistoryChart, type TrainingHistory } from '../../core/training/trainingHistory';
 import { downloadBlob, slugify } from '../download';
@@ -11,8 +14,12 @@ export const CHART_IDS = ['chart.return', 'chart.fps', 'chart.lag', 'chart.loss'
 export type ChartId = (typeof CHART_IDS)[number];
 
 export interface TrainingChartsProps {
-  /** One run, or several overlaid (an ablation: "V-trace" vs "No correction"). Keep the array stable between renders. */
-  histories: readonly { label: string; history: TrainingHistory }[];
+  /**
+   * One run, or several overlaid (an ablation: "V-trace" vs "No correction"),
+   * with each run's settings when known (a task suite's runs get per-game
+   * charts). Keep the array stable between renders.
+   */
+  histories: readonly { label: string; history: TrainingHistory; config?: ExperimentConfig }[];
   /** Chart ids not to render. */
   hidden?: ReadonlySet<string>;
 }
@@ -38,6 +45,7 @@ const TERM_LABELS: { readonly [C in HistoryChart]: LabelsFor<(typeof HISTORY_CHA
   loss: ['policy gradient', 'baseline', 'entropy', 'total'],
   entropy: ['entropy'],
   clippedRho: ['clipped ρ'],
+  normalisedScore: ['mean', 'median'],
 };
 
 interface ChartSpec {
@@ -106,6 +114,109 @@ function download(label: string, history: TrainingHistory, kind: 'csv' | 'json')
   else downloadBlob(`${stem}-history.json`, new Blob([history.toJSON()], { type: 'application/json' }));
 }
 
+/** Columns from several histories overlaid on one x axis, recomputed only when one of them changes. */
+function overlaySource(parts: readonly { history: TrainingHistory; columns: () => Columns }[]) {
+  let versions: number[] = [];
+  let cached: Columns | null = null;
+  const getData = (): uPlot.AlignedData => {
+    if (!cached || parts.some((p, i) => p.history.version !== versions[i])) {
+      versions = parts.map((p) => p.history.version);
+      cached = overlayColumns(parts.map((p) => p.columns()));
+    }
+    return cached;
+  };
+  const subscribe = (onChange: () => void) => {
+    const unsubscribes = [...new Set(parts.map((p) => p.history))].map((h) => h.subscribe(onChange));
+    return () => unsubscribes.forEach((u) => u());
+  };
+  return { getData, subscribe };
+}
+
+/** The suite games a run plays: a suite's tasks, a single MinAtar game, or none. */
+function gamesOf(run: TrainingChartsProps['histories'][number]): readonly string[] {
+  const { config, history } = run;
+  if (!config) return history.tasks;
+  if (isSuite(config)) return tasksOf(config);
+  const game = config.env.startsWith('minatar/') ? config.env.slice('minatar/'.length) : '';
+  return (SUITE_GAMES as readonly string[]).includes(game) ? [game] : [];
+}
+
+/** 'space_invaders' -> 'Space Invaders'. */
+function gameTitle(game: string): string {
+  return game
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
+}
+
+export interface SuiteChart {
+  key: string;
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: ChartSeries[];
+  getData: () => uPlot.AlignedData;
+  subscribe: (onChange: () => void) => () => void;
+}
+
+/**
+ * A task suite's charts (empty unless some run is a suite): the mean and
+ * median normalised score of each suite run against its total frames, then
+ * per game each run's mean return of the last 100 episodes against that
+ * game's own frames: a suite run's share of the game, and a single-game
+ * run's (IMPALA section 5.3's comparison, game by game). Each run keeps its
+ * colour and dash from the other charts.
+ */
+export function suiteCharts(histories: TrainingChartsProps['histories']): SuiteChart[] {
+  const runs = histories.map((run, r) => ({ ...run, r, games: gamesOf(run), suite: run.config ? isSuite(run.config) : run.history.tasks.length > 0 }));
+  const suites = runs.filter((run) => run.suite);
+  if (suites.length === 0) return [];
+  const overlay = histories.length > 1;
+  const style = (r: number) => ({ color: pick(OKABE_ITO, r), dash: pick(DASHES, r), width: r === 0 ? 2 : 1.5 });
+  const score: SuiteChart = {
+    key: 'normalisedScore',
+    title: 'Normalised score over the suite',
+    xLabel: 'frames',
+    yLabel: '(return − random) / (reference − random)',
+    series: suites.flatMap(({ label, r }) => [
+      { label: overlay ? `${label} · median` : 'median', color: pick(OKABE_ITO, r), width: 2.25, dash: pick(DASHES, r) },
+      { label: overlay ? `${label} · mean` : 'mean', color: `${pick(OKABE_ITO, r)}99`, width: 1.25, dash: [2, 3] },
+    ]),
+    // The history holds [mean, median]; the legend lists the median first.
+    ...overlaySource(
+      suites.map(({ history }) => ({
+        history,
+        columns: (): Columns => {
+          const [xs, mean, median] = history.columns('normalisedScore');
+          return [xs, median!, mean!];
+        },
+      })),
+    ),
+  };
+  const games = SUITE_GAMES.filter((g) => runs.some((run) => run.games.includes(g)));
+  const perGame = games.map((game): SuiteChart => {
+    const players = runs.filter((run) => run.games.includes(game));
+    return {
+      key: `game.${game}`,
+      title: gameTitle(game),
+      xLabel: `frames of ${gameTitle(game)}`,
+      yLabel: 'mean return (last 100)',
+      series: players.map(({ label, r }) => ({ label: overlay ? label : 'mean of last 100', ...style(r) })),
+      ...overlaySource(
+        players.map(({ history, suite }) => ({
+          history,
+          columns: (): Columns => {
+            if (suite) return history.taskColumns(game);
+            const [xs, , mean] = history.columns('return');
+            return [xs, mean!];
+          },
+        })),
+      ),
+    };
+  });
+  return [score, ...perGame];
+}
+
 /** The live training charts of one run, or of several overlaid, and the run's metrics for download. */
 export function TrainingCharts({ histories, hidden }: TrainingChartsProps) {
   const charts = useMemo(() => {
@@ -113,10 +224,36 @@ export function TrainingCharts({ histories, hidden }: TrainingChartsProps) {
     const stores = histories.map((h) => h.history);
     return CHARTS.map((spec) => ({ spec, series: seriesFor(spec.data, runs), ...sourceFor(stores, spec.data) }));
   }, [histories]);
+  const perGame = useMemo(() => suiteCharts(histories), [histories]);
   const overlay = histories.length > 1;
 
   return (
     <div className="training-charts">
+      {perGame.length > 0 && (
+        <section className="suite-charts" aria-label="Per game">
+          <h3 className="chart-section-title">Per game</h3>
+          <p className="chart-section-note">
+            Each game&rsquo;s return against the frames of that game alone, so that one agent on the whole suite and an agent on one game compare on equal
+            terms; the normalised score is 0 for a random policy and 1 for the MinAtar paper&rsquo;s best agent at 5 million frames.
+          </p>
+          <div className="chart-grid">
+            {perGame.map((c) => (
+              <LiveChart
+                key={c.key}
+                chartId={`chart.suite.${c.key}`}
+                title={c.title}
+                xLabel={c.xLabel}
+                yLabel={c.yLabel}
+                series={c.series}
+                getData={c.getData}
+                subscribe={c.subscribe}
+                height={180}
+              />
+            ))}
+          </div>
+        </section>
+      )}
+      {perGame.length > 0 && <h3 className="chart-section-title">All games together</h3>}
       <div className="chart-grid">
         {charts
           .filter(({ spec }) => !hidden?.has(spec.id))

@@ -23,7 +23,9 @@ export function StatusPanel({ state, meter }: { state: LabSnapshot; meter: Frame
       </div>
       <div>
         <dt>Updates</dt>
-        <dd data-testid="updates">{fmt(r?.updates ?? 0)}</dd>
+        <dd data-testid="updates" data-value={r?.updates ?? 0}>
+          {fmt(r?.updates ?? 0)}
+        </dd>
       </div>
       <div>
         <dt>Episodes</dt>
@@ -43,7 +45,7 @@ export function StatusPanel({ state, meter }: { state: LabSnapshot; meter: Frame
       </div>
       <div>
         <dt>Skipped updates · actor restarts</dt>
-        <dd data-testid="faults">
+        <dd data-testid="faults" data-skipped={r?.skippedUpdates ?? 0} data-restarts={r?.actorRestarts ?? 0}>
           {r ? `${r.skippedUpdates} · ${r.actorRestarts}` : '–'}
         </dd>
       </div>

@@ -6,6 +6,7 @@ import { prepareWasm } from '../../workers/workerBackend';
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendChoice = 'auto' | BackendName;
 export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+export const BACKEND_LABELS: Readonly<Record<BackendName, string>> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
 
 export interface BackendReport {
   /** The backend the learner runs on. */
@@ -35,7 +36,29 @@ async function describeAdapter(): Promise<string | null> {
   return parts.length > 0 ? [...new Set(parts)].join(' · ') : 'unnamed adapter';
 }
 
+/** Backends that broke while the page was open (a lost WebGPU device), and why: not tried again until a reload. */
+const brokenBackends = new Map<BackendName, string>();
+
+/** Marks a backend as broken for the rest of the page's life: `selectBackend` skips it, giving `reason`. */
+export function markBackendBroken(name: BackendName, reason: string): void {
+  brokenBackends.set(name, reason);
+}
+
+/** What the page needs of a GPUDevice (the DOM typings here have no WebGPU). */
+export interface GpuDeviceLike {
+  readonly lost: Promise<{ reason?: string; message?: string }>;
+  destroy(): void;
+}
+
+/** The GPUDevice under tf.js's WebGPU backend when that is the active backend, else null. */
+export function activeGpuDevice(): GpuDeviceLike | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  return (tf.backend() as unknown as { device?: GpuDeviceLike }).device ?? null;
+}
+
 async function whyNot(name: BackendName): Promise<string | null> {
+  const broken = brokenBackends.get(name);
+  if (broken) return broken;
   if (name === 'webgpu') {
     const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
     if (!gpu) return window.isSecureContext ? 'this browser has no WebGPU (navigator.gpu)' : 'WebGPU needs a secure context (https or localhost)';

@@ -4,6 +4,7 @@ import type { Unroll } from '../../core/actor/unroll';
 import type { ActorHandle } from '../../core/training/trainingRun';
 import { InFlightCalls } from '../../core/training/inFlightCalls';
 import type { ActorWorkerApi } from '../../workers/actor.worker';
+import { withInjectedFaults } from './faultInjection';
 
 /**
  * An actor in a module Web Worker, seen by the learner as an ActorHandle.
@@ -12,6 +13,7 @@ import type { ActorWorkerApi } from '../../workers/actor.worker';
 export class WebWorkerActor implements ActorHandle {
   /** Pending calls; all reject when the worker fails. */
   private readonly calls = new InFlightCalls();
+  private disposed = false;
 
   private constructor(
     private readonly worker: Worker,
@@ -37,10 +39,23 @@ export class WebWorkerActor implements ActorHandle {
   }
 
   unroll(): Promise<Unroll> {
-    return this.guard(this.remote.unroll() as Promise<Unroll>);
+    // withInjectedFaults: the browser tests' fault injection (faultInjection.ts, set only through testHooks.ts); returns the unroll as is unless a test asked.
+    return this.guard(this.remote.unroll() as Promise<Unroll>).then(withInjectedFaults);
   }
 
+  /**
+   * Ends the worker without a word to anyone, as a crashed or killed
+   * worker would: calls in flight and later ones never answer, until the
+   * run's watchdog replaces the actor (used by the browser tests' hooks).
+   */
+  terminateSilently(): void {
+    this.worker.terminate();
+  }
+
+  /** Ends the worker; calling it again does nothing. */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     this.remote[Comlink.releaseProxy]();
     this.worker.terminate();
   }

@@ -44,6 +44,14 @@ function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/** 'space_invaders' -> 'Space Invaders'. */
+function taskTitle(name: string): string {
+  return name
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
+}
+
 /**
  * Watches the policy play: live (the player stepped on a timer at the chosen
  * speed, only while the panel and the page are visible) or a recorded
@@ -64,6 +72,9 @@ export function ReplayViewer({ player, store, observationShape, hidden = false }
   /** The recording being watched: pinned, so that a newer episode does not replace it mid-playback. */
   const [watching, setWatching] = useState<{ mode: RecordingMode; recording: Recording } | null>(null);
   const [index, setIndex] = useState(0);
+  /** The game a task suite's player plays, as chosen here (a new player starts with its first). */
+  const [taskChoice, setTaskChoice] = useState<{ player: PolicyPlayer; index: number } | null>(null);
+  const taskIndex = player === null ? 0 : taskChoice?.player === player ? taskChoice.index : player.taskIndex;
 
   // Pin the first recording to arrive while a recording mode waits for one.
   const available = mode === 'live' ? null : snapshot[mode];
@@ -175,6 +186,17 @@ export function ReplayViewer({ player, store, observationShape, hidden = false }
     setIndex(0);
   };
 
+  /** Watches another game of a suite: the player switches, and the recordings (of the game left) are dropped, since returns of different games do not compare. */
+  const chooseTask = (next: number): void => {
+    if (player === null || next === taskIndex) return;
+    player.setTask(next);
+    setTaskChoice({ player, index: next });
+    setLive(null);
+    setWatching(null);
+    setIndex(0);
+    store.clear();
+  };
+
   const canPlay = mode === 'live' ? player !== null : recording !== null;
   const newerAvailable = recording !== null && available !== null && available !== recording;
 
@@ -182,6 +204,21 @@ export function ReplayViewer({ player, store, observationShape, hidden = false }
     <section className="panel replay" aria-labelledby={`${id}-title`} hidden={hidden}>
       <h2 id={`${id}-title`}>Watch the policy</h2>
       <div className="controls replay-controls">
+        {player !== null && player.tasks.length > 1 && (
+          <span className="replay-field">
+            <label htmlFor={`${id}-game`}>Game</label>
+            <select id={`${id}-game`} value={taskIndex} onChange={(e) => chooseTask(Number(e.target.value))} aria-describedby={`${id}-game-hint`}>
+              {player.tasks.map((task, i) => (
+                <option key={task.envId} value={i}>
+                  {taskTitle(task.name)}
+                </option>
+              ))}
+            </select>
+            <span id={`${id}-game-hint`} className="replay-hint">
+              the one agent plays every game of the suite
+            </span>
+          </span>
+        )}
         <fieldset className="replay-modes">
           <legend>Show</legend>
           {MODES.map(({ mode: m, label }) => (

@@ -2,6 +2,9 @@ import { useId } from 'react';
 import { PRESETS, type Preset } from '../../core/config/presets';
 import './settings.css';
 
+/** 'A and B'; 'A, B, and C'. */
+const LIST = new Intl.ListFormat('en', { style: 'long', type: 'conjunction' });
+
 export interface PresetPickerProps {
   /** The preset shown as chosen (aria-pressed), if any. */
   selectedId?: string;
@@ -42,7 +45,7 @@ export function PresetPicker({ selectedId, onPick, presets = PRESETS }: PresetPi
                 {preset.comparison && (
                   <span className="preset-card-compare">
                     {' '}
-                    Runs side by side: {preset.comparison.map((run) => run.label).join(' and ')}.
+                    Runs side by side: {LIST.format(preset.comparison.map((run) => run.label))}.
                   </span>
                 )}
               </span>

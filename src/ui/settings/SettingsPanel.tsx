@@ -9,9 +9,10 @@ import {
   type ConfigKey,
   type ConfigValue,
   type ExperimentConfig,
-  type ValueSpec,
+  type SubsetSpec,
 } from '../../core/config/experimentConfig';
 import { ENV_IDS } from '../../core/envs/registry';
+import { SUITE_ID } from '../../core/suite/minatarSuite';
 import './settings.css';
 
 /**
@@ -47,13 +48,11 @@ export const ADVANCED_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
   'baselineCost',
   'rewardClip',
   'pgRhoBar',
+  'popartBeta',
 ]);
 
 /** A group's share of a row: this many rem per field (see settings.css). */
 const FIELD_WIDTH_REM = 12;
-
-/** Settings that only MinAtar games read. */
-const MINATAR_ONLY: ReadonlySet<ConfigKey> = new Set<ConfigKey>(['stickyActionProb', 'actionSet']);
 
 const IMAGE_NETWORKS: ReadonlySet<string> = new Set(['minatar', 'resnet']);
 
@@ -61,17 +60,47 @@ function isMinAtar(env: string): boolean {
   return env.startsWith('minatar/');
 }
 
-/** 'minatar/space_invaders' -> 'MinAtar Space Invaders'; 'classic/CartPole-v1' -> 'CartPole-v1'. */
+/** Environments whose observations are 10x10xC images: a MinAtar game or the MinAtar suite. */
+function isImageEnv(env: string): boolean {
+  return isMinAtar(env) || env === SUITE_ID;
+}
+
+/**
+ * Why a setting means nothing for this configuration (its control is then
+ * disabled, with the reason), or undefined when it applies.
+ */
+function ignoredReason(key: ConfigKey, config: ExperimentConfig): string | undefined {
+  const env = envDisplayName(config.env);
+  switch (key) {
+    case 'stickyActionProb':
+      return isImageEnv(config.env) ? undefined : `MinAtar only: ignored for ${env}.`;
+    case 'actionSet':
+      if (config.env === SUITE_ID) return 'The suite always uses the full 6-action set, which every game shares.';
+      return isMinAtar(config.env) ? undefined : `MinAtar only: ignored for ${env}.`;
+    case 'tasks':
+      return config.env === SUITE_ID ? undefined : `Task suite only: ignored for ${env}.`;
+    case 'popartBeta':
+      return config.popart ? undefined : 'Used only with PopArt.';
+    default:
+      return undefined;
+  }
+}
+
+/** 'space_invaders' -> 'Space Invaders'. */
+function titleCase(name: string): string {
+  return name
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
+}
+
+/** 'minatar/space_invaders' -> 'MinAtar Space Invaders'; 'classic/CartPole-v1' -> 'CartPole-v1'; 'suite/minatar' -> 'MinAtar suite (several games, one agent)'. */
 export function envDisplayName(id: string): string {
+  if (id === SUITE_ID) return 'MinAtar suite (several games, one agent)';
   const slash = id.indexOf('/');
   const family = id.slice(0, slash);
   const name = id.slice(slash + 1);
-  if (family === 'minatar') {
-    return `MinAtar ${name
-      .split('_')
-      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-      .join(' ')}`;
-  }
+  if (family === 'minatar') return `MinAtar ${titleCase(name)}`;
   if (family === 'classic') return name;
   return id;
 }
@@ -79,6 +108,7 @@ export function envDisplayName(id: string): string {
 const ENV_FAMILIES: readonly { label: string; ids: readonly string[] }[] = [
   { label: 'Classic control', ids: ENV_IDS.filter((id) => id.startsWith('classic/')) },
   { label: 'MinAtar (10x10 games)', ids: ENV_IDS.filter(isMinAtar) },
+  { label: 'Task suite (multi-task)', ids: [SUITE_ID] },
   { label: 'Other', ids: ENV_IDS.filter((id) => !id.startsWith('classic/') && !isMinAtar(id)) },
 ];
 
@@ -105,6 +135,8 @@ interface ControlProps {
   invalid: boolean;
   /** The configuration's environment, which decides the networks on offer. */
   env: string;
+  /** Id of the field's label, for controls that are a group of inputs. */
+  labelId: string;
   attrs: { id: string; 'aria-describedby': string; disabled: boolean };
   onValue: (value: ConfigValue) => void;
   onText: (text: string) => void;
@@ -126,7 +158,7 @@ function envOptions(): ReactNode {
 /** Only networks that fit the environment's observations can be chosen ('auto' always fits). */
 function networkOptions(choices: readonly string[], env: string): ReactNode {
   return choices.map((choice) => {
-    const fits = choice === 'auto' || IMAGE_NETWORKS.has(choice) === isMinAtar(env);
+    const fits = choice === 'auto' || IMAGE_NETWORKS.has(choice) === isImageEnv(env);
     return (
       <option key={choice} value={choice} disabled={!fits}>
         {fits ? choice : `${choice} (${IMAGE_NETWORKS.has(choice) ? 'images' : 'vectors'} only)`}
@@ -136,20 +168,45 @@ function networkOptions(choices: readonly string[], env: string): ReactNode {
 }
 
 /**
- * The field's kind, widened: the schema allows booleans though no setting is
- * one yet, and the checkbox should be ready when one is.
+ * A subset setting (the suite's games) as one checkbox per choice, in a
+ * group named by the field's label. The last ticked box cannot be unticked:
+ * a subset holds at least one choice.
  */
-function kindOf(field: ConfigField): ValueSpec['kind'] {
-  return field.kind;
+function SubsetControl({ spec, value, labelId, attrs, onValue }: { spec: SubsetSpec; value: string; labelId: string; attrs: ControlProps['attrs']; onValue: (value: string) => void }) {
+  const chosen = new Set(value.split(','));
+  const toggle = (choice: string, on: boolean): void => {
+    const next = spec.choices.filter((c) => (c === choice ? on : chosen.has(c)));
+    if (next.length > 0) onValue(next.join(','));
+  };
+  return (
+    <div role="group" id={attrs.id} aria-labelledby={labelId} aria-describedby={attrs['aria-describedby']} className="settings-subset">
+      {spec.choices.map((choice) => {
+        const on = chosen.has(choice);
+        const last = on && chosen.size === 1;
+        return (
+          <label key={choice} className="settings-subset-choice" title={last ? 'At least one must stay ticked' : undefined}>
+            <input
+              type="checkbox"
+              value={choice}
+              checked={on}
+              disabled={attrs.disabled || last}
+              onChange={(e) => toggle(choice, e.target.checked)}
+            />
+            {titleCase(choice)}
+          </label>
+        );
+      })}
+    </div>
+  );
 }
 
-/** enum: a select; int and number: free text (parsed by the panel); boolean: a checkbox. */
-function renderControl({ field, value, text, invalid, env, attrs, onValue, onText, onBlur }: ControlProps): ReactNode {
-  const kind = kindOf(field);
-  if (kind === 'boolean') {
-    return <input {...attrs} type="checkbox" checked={value === true} onChange={(e) => onValue(e.target.checked)} />;
-  }
+/** enum: a select; int and number: free text (parsed by the panel); boolean: a checkbox; subset: a group of checkboxes. */
+function renderControl({ field, value, text, invalid, env, labelId, attrs, onValue, onText, onBlur }: ControlProps): ReactNode {
   switch (field.kind) {
+    case 'boolean':
+      return <input {...attrs} type="checkbox" checked={value === true} onChange={(e) => onValue(e.target.checked)} />;
+    case 'subset':
+      return <SubsetControl spec={field} value={String(value)} labelId={labelId} attrs={attrs} onValue={onValue} />;
     case 'enum':
       return (
         <select
@@ -245,13 +302,15 @@ export function SettingsPanel({ config, onChange, hidden, disabled = false, note
     const inputId = `${baseId}-${key}`;
     const docId = `${inputId}-doc`;
     const messageId = `${inputId}-message`;
+    const labelId = `${inputId}-label`;
     const value: ConfigValue = config[key];
-    const kind = kindOf(field);
+    const kind = field.kind;
     const text = current.texts[key];
     const parsed = text === undefined ? undefined : parseText(field, text);
     const error = parsed !== undefined && !parsed.ok ? parsed.problem : undefined;
-    const ignored = MINATAR_ONLY.has(key) && !isMinAtar(config.env);
-    const message = error ?? current.notes[key] ?? (ignored ? `MinAtar only: ignored for ${envDisplayName(config.env)}.` : undefined);
+    const ignoredBecause = ignoredReason(key, config);
+    const ignored = ignoredBecause !== undefined;
+    const message = error ?? current.notes[key] ?? ignoredBecause;
     const messageKind = error !== undefined ? 'error' : current.notes[key] !== undefined ? 'fixed' : 'ignored';
     const describedBy = message === undefined ? docId : `${docId} ${messageId}`;
 
@@ -261,6 +320,7 @@ export function SettingsPanel({ config, onChange, hidden, disabled = false, note
       text,
       invalid: error !== undefined,
       env: config.env,
+      labelId,
       attrs: { id: inputId, 'aria-describedby': describedBy, disabled: disabled || ignored },
       onValue: (v) => commit(key, v),
       onText: (t) => typeText(field, t),
@@ -279,7 +339,13 @@ export function SettingsPanel({ config, onChange, hidden, disabled = false, note
         onMouseEnter={() => setQuietDoc(null)}
       >
         <div className="settings-field-head">
-          <label htmlFor={inputId}>{field.label}</label>
+          {kind === 'subset' ? (
+            <span id={labelId} className="settings-label">
+              {field.label}
+            </span>
+          ) : (
+            <label htmlFor={inputId}>{field.label}</label>
+          )}
           <span className="settings-help" aria-hidden="true">
             ?
           </span>
