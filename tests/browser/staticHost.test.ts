@@ -54,8 +54,17 @@ describe('the built site on a plain static host, under a sub-path', () => {
     await input.setInputFiles(saved);
     await page.getByTestId('message').filter({ hasText: 'Loaded a model of classic/CartPole-v1' }).waitFor();
     await screenshot(page, 'static-host-model-loaded');
+
+    // A fresh page that has trained nothing (no tf.js backend chosen yet) loads the model too.
+    const fresh = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const freshProblems = watchPage(fresh, new URL(url).origin);
+    await fresh.goto(url);
+    await fresh.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
+    await fresh.locator('input[type="file"]').setInputFiles(saved);
+    await fresh.getByTestId('message').filter({ hasText: 'Loaded a model of classic/CartPole-v1' }).waitFor();
+    expect(freshProblems.errors).toEqual([]);
     expect(problems.errors).toEqual([]);
-    await page.close();
+    await Promise.all([page.close(), fresh.close()]);
   });
 });
 

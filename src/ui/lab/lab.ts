@@ -408,7 +408,9 @@ export class Lab {
       if (checkpoint.config.popart !== (checkpoint.popart !== undefined)) {
         throw new Error(checkpoint.config.popart ? 'its settings use PopArt but it holds no PopArt statistics' : 'it holds PopArt statistics but its settings do not use PopArt');
       }
-      // Check the weights against a network built from the file's own settings before touching anything.
+      // Check the weights against a network built from the file's own settings before touching
+      // anything; building it needs a tf.js backend, which a fresh page has not chosen yet.
+      if (this.slots.length === 0) this.set({ backend: await selectBackend(this.snapshot.backendChoice) });
       const probe = createNetwork(networkFor(checkpoint.config, spec), networkSpec, 0, false);
       try {
         setNetworkWeights(probe, checkpoint.weights);
