@@ -1,26 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import type { PreviewServer } from 'vite';
-import { canvasColourCount, launchChromium, screenshot, serveDist, watchPage } from './support/browser';
+import { describe, expect, it } from 'vitest';
+import { canvasColourCount, screenshot, watchPage, useBuiltSite } from './support/browser';
 
-let server: PreviewServer;
-let url: string;
-let browser: Browser;
-
-beforeAll(async () => {
-  ({ server, url } = await serveDist());
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useBuiltSite();
 
 describe('the built site in Chromium', () => {
   it('offers WebGPU on localhost (SwiftShader), so the WebGPU learner path can be tested', async () => {
-    const page = await browser.newPage();
-    await page.goto(url);
+    const page = await site.browser.newPage();
+    await page.goto(site.url);
     const adapter = await page.evaluate(async () => {
       const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
       if (!gpu) return 'no navigator.gpu';
@@ -31,9 +17,9 @@ describe('the built site in Chromium', () => {
   });
 
   it('shows every environment playing, with a non-blank picture and no errors', async () => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
-    const problems = watchPage(page, new URL(url).origin);
-    await page.goto(url);
+    const page = await site.browser.newPage({ viewport: { width: 1100, height: 800 } });
+    const problems = watchPage(page, new URL(site.url).origin);
+    await page.goto(site.url);
     await page.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
     await page.getByText('Explore the environments').click();
     const gallery = page.locator('details', { has: page.locator('#viewer-env') });

@@ -1,26 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import type { PreviewServer } from 'vite';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import type { LabTestHooks } from '../../src/ui/lab/testHooks';
-import { launchChromium, screenshot, serveDist, watchPage, type PageProblems } from './support/browser';
+import { screenshot, watchPage, type PageProblems, useBuiltSite } from './support/browser';
 
 // Faults injected into a training run through the page's test hooks
 // (src/ui/lab/testHooks.ts, attached only with ?testHooks=1): a worker that
 // dies, NaN rewards, and a lost WebGPU device.
 
-let server: PreviewServer;
-let url: string;
-let browser: Browser;
-
-beforeAll(async () => {
-  ({ server, url } = await serveDist());
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useBuiltSite();
 
 declare global {
   interface Window {
@@ -29,9 +16,9 @@ declare global {
 }
 
 async function open(): Promise<{ page: Page; problems: PageProblems }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems = watchPage(page, new URL(url).origin);
-  await page.goto(`${url}?testHooks=1`);
+  const page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems = watchPage(page, new URL(site.url).origin);
+  await page.goto(`${site.url}?testHooks=1`);
   await page.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
   await page.waitForFunction(() => window.__impalaLabTest !== undefined);
   return { page, problems };

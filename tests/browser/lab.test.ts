@@ -1,26 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import type { PreviewServer } from 'vite';
-import { canvasColourCount, launchChromium, screenshot, serveDist, watchPage, type PageProblems } from './support/browser';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { canvasColourCount, screenshot, watchPage, type PageProblems, useBuiltSite } from './support/browser';
 
-let server: PreviewServer;
-let url: string;
-let browser: Browser;
-
-beforeAll(async () => {
-  ({ server, url } = await serveDist());
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useBuiltSite();
 
 async function open(hash = ''): Promise<{ page: Page; problems: PageProblems }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems = watchPage(page, new URL(url).origin);
-  await page.goto(url + hash);
+  const page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems = watchPage(page, new URL(site.url).origin);
+  await page.goto(site.url + hash);
   await page.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
   return { page, problems };
 }
@@ -97,7 +84,7 @@ describe('the lab in Chromium (WebGPU through SwiftShader)', () => {
     const settings = await page.$$eval('[data-field]', (els) =>
       els.map((e) => [e.getAttribute('data-field'), (e.querySelector('input, select') as HTMLInputElement | HTMLSelectElement | null)?.value]),
     );
-    const fresh = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const fresh = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
     await fresh.goto(link);
     await fresh.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
     const restored = await fresh.$$eval('[data-field]', (els) =>
@@ -134,7 +121,7 @@ describe('the lab in Chromium (WebGPU through SwiftShader)', () => {
     await page.getByLabel('Learning rate', { exact: true }).last().check();
     const link = await page.getByLabel('Lesson link', { exact: true }).inputValue();
     expect(link).toContain('_hide=');
-    const lesson = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const lesson = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
     await lesson.goto(link);
     await lesson.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
     expect(await lesson.getByRole('button', { name: 'Train', exact: true }).count()).toBe(0);
@@ -149,8 +136,8 @@ describe('the lab in Chromium (WebGPU through SwiftShader)', () => {
   });
 
   it('fits a phone screen', async () => {
-    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
-    await page.goto(url);
+    const page = await site.browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    await page.goto(site.url);
     await page.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(1);

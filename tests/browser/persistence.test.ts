@@ -1,23 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import type { PreviewServer } from 'vite';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { decodeCheckpoint, type Checkpoint } from '../../src/core/model/checkpoint';
-import { launchChromium, screenshot, serveDist, watchPage } from './support/browser';
+import { screenshot, watchPage, useBuiltSite } from './support/browser';
 
-let server: PreviewServer;
-let url: string;
-let browser: Browser;
-
-beforeAll(async () => {
-  ({ server, url } = await serveDist());
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useBuiltSite();
 
 const numberAt = async (page: Page, testId: string): Promise<number> => Number(await page.getByTestId(testId).getAttribute('data-value'));
 const returnPoints = async (page: Page): Promise<number> =>
@@ -54,10 +41,10 @@ async function waitForSaveOfShownFrames(page: Page): Promise<number> {
 
 describe('saved runs (IndexedDB) in Chromium', () => {
   it('trains, saves on Pause, reloads, opens the run unchanged, then resumes it: counters, weights and the return curve continue', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const page = await context.newPage();
-    const problems = watchPage(page, new URL(url).origin);
-    await page.goto(url);
+    const problems = watchPage(page, new URL(site.url).origin);
+    await page.goto(site.url);
     await page.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
     await page.getByTestId('saved-runs').getByText('No saved runs yet.').waitFor();
 

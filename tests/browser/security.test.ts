@@ -1,31 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import type { PreviewServer } from 'vite';
-import { launchChromium, serveDist, watchPage } from './support/browser';
+import { describe, expect, it } from 'vitest';
+import { watchPage, useBuiltSite } from './support/browser';
 
-let server: PreviewServer;
-let url: string;
-let browser: Browser;
-
-beforeAll(async () => {
-  ({ server, url } = await serveDist());
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const site = useBuiltSite();
 
 describe('Content-Security-Policy', () => {
   it('allows no inline script and no eval, and tf.js still trains under it', async () => {
-    const page = await browser.newPage();
-    const problems = watchPage(page, new URL(url).origin);
+    const page = await site.browser.newPage();
+    const problems = watchPage(page, new URL(site.url).origin);
     const violations: string[] = [];
     page.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
     });
-    await page.goto(url);
+    await page.goto(site.url);
     await page.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
     const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
     expect(csp).toContain("script-src 'self' 'wasm-unsafe-eval'");

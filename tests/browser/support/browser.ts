@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const SCREENSHOT_DIR = join(ROOT, 'test-results', 'screenshots');
@@ -85,4 +86,32 @@ export async function canvasColourCount(page: Page, selector: string): Promise<n
     for (let i = 0; i < data.length; i += 4 * 7) colours.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
     return colours.size;
   });
+}
+
+/**
+ * For one test file: serves the built site and launches Chromium before its
+ * tests, and closes both after them. Read `site.url` and `site.browser`
+ * inside tests (they are set once `beforeAll` has run).
+ */
+export function useBuiltSite(): { readonly url: string; readonly browser: Browser } {
+  let server: PreviewServer | undefined;
+  let browser: Browser | undefined;
+  let url = '';
+  beforeAll(async () => {
+    ({ server, url } = await serveDist());
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    get url() {
+      return url;
+    },
+    get browser() {
+      if (!browser) throw new Error('useBuiltSite: Chromium is not running yet (read site.browser inside a test)');
+      return browser;
+    },
+  };
 }
