@@ -339,7 +339,12 @@ export async function soakBrowser(options: BrowserSoakOptions): Promise<{ text: 
     await page.getByLabel('Backend', { exact: true }).selectOption('wasm');
     await page.getByRole('button', { name: 'Not now' }).click({ timeout: 2000 }).catch(() => {});
     await page.getByRole('button', { name: 'Train', exact: true }).click();
-    await page.waitForFunction(`Number(document.querySelector('[data-testid="frames"]')?.getAttribute('data-value')) > 0`, null, { timeout: 180_000 });
+    // Poll with evaluate: the page's CSP refuses waitForFunction's string predicates (no eval).
+    const framesOnPage = `Number(document.querySelector('[data-testid="frames"]')?.getAttribute('data-value'))`;
+    for (const start = Date.now(); !((await page.evaluate<number>(framesOnPage)) > 0); ) {
+      if (Date.now() - start > 180_000) throw new Error('training did not start within 180 s');
+      await page.waitForTimeout(250);
+    }
     const learnerBackend = (await page.getByTestId('backend').getAttribute('data-backend')) ?? '?';
     const budget = (await page.getByTestId('frames').textContent()) ?? '';
     if (!budget.replace(/,/g, '').includes(String(HUGE_FRAMES))) throw new Error(`the link's frame budget was not applied: the page shows '${budget}'`);
