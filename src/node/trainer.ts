@@ -8,8 +8,7 @@ import { encodeCheckpoint, type Checkpoint } from '../core/model/checkpoint';
 import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../core/training/fromConfig';
 import { InProcessActor } from '../core/training/inProcessActor';
 import type { MetricsRecord } from '../core/training/metrics';
-import { isSuiteGame } from '../core/suite/minatarSuite';
-import { median, normalisedScore } from '../core/suite/scores';
+import { runScores, singlesSummary } from '../core/suite/runScores';
 import { TrainingRun, type ActorHandle, type Scheduler } from '../core/training/trainingRun';
 import { parseTrainArgs, type TrainerOptions } from './cli/parseTrainArgs';
 import { useWasmBackend } from './tfWasm';
@@ -188,18 +187,10 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
  * multi-task agents with single-task experts.
  */
 function comparisonTable(results: { label: string; config: ExperimentConfig; last: MetricsRecord | null; wallSeconds: number }[]): string {
-  const singleScores: number[] = [];
-  const rows = results.map(({ label, config, last, wallSeconds }) => {
-    let score: number | null = null;
-    if (last?.tasks) {
-      score = last.normalisedScoreMedian;
-    } else if (last && last.episodeReturnMean100 !== null && config.env.startsWith('minatar/')) {
-      const game = config.env.slice('minatar/'.length);
-      if (isSuiteGame(game)) {
-        score = normalisedScore(game, last.episodeReturnMean100);
-        singleScores.push(score);
-      }
-    }
+  const scored = results.map((r) => ({ ...r, scores: runScores(r.label, r.config, r.last) }));
+  const rows = scored.map(({ label, last, wallSeconds, scores }) => {
+    // A suite's median over its games; a single game's own score (runScores gives it as the median).
+    const score = scores?.median ?? null;
     return `  ${label.padEnd(24)} ${count(last?.frames ?? 0).padStart(11)} ${formatMean(last?.episodeReturnMean100 ?? null).padStart(9)} ${formatScore(score).padStart(10)} ${wallSeconds.toFixed(0).padStart(7)}`;
   });
   const lines = [
@@ -208,7 +199,8 @@ function comparisonTable(results: { label: string; config: ExperimentConfig; las
     `  ${'run'.padEnd(24)} ${'frames'.padStart(11)} ${'mean100'.padStart(9)} ${'normalised'.padStart(10)} ${'wall s'.padStart(7)}`,
     ...rows,
   ];
-  if (singleScores.length > 1) lines.push(`  single-game agents' median normalised score: ${formatScore(median(singleScores))}`);
+  const singleRuns = scored.flatMap((r) => (r.scores ? [r.scores] : [])).filter((s) => s.kind === 'single');
+  if (singleRuns.length > 1) lines.push(`  single-game agents' median normalised score: ${formatScore(singlesSummary(singleRuns)?.median ?? null)}`);
   return `${lines.join('\n')}\n`;
 }
 

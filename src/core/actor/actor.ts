@@ -82,7 +82,7 @@ export class Actor {
   /** Policy logits for the current observations of every environment, `[N][A]`. */
   async policyLogits(observations: ObservationArray): Promise<Float32Array> {
     const n = this.vec.numEnvs;
-    const logits = tf.tidy(() => this.network.apply(tf.tensor(observations, [n, ...this.observationShape], 'float32'), this.taskIds).policyLogits);
+    const logits = tf.tidy(() => this.network.applyPolicy(tf.tensor(observations, [n, ...this.observationShape], 'float32')));
     try {
       return (await logits.data()) as Float32Array;
     } finally {

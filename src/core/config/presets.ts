@@ -1,5 +1,5 @@
 import { DEFAULT_CONFIG, validateConfig, type ExperimentConfig } from './experimentConfig';
-import { SUITE_GAMES, SUITE_ID } from '../suite/minatarSuite';
+import { gameTitle, SUITE_GAMES, SUITE_ID } from '../suite/minatarSuite';
 
 /**
  * Ready-made experiments for the settings panel: a preset names only the
@@ -58,13 +58,6 @@ function minatarPreset(game: string, title: string, description: string): Preset
 
 const MINATAR_NOTE = 'Uses the settings that learned Breakout well here; 5 million frames take a while.';
 
-/** 'space_invaders' -> 'Space Invaders'. */
-function gameTitle(game: string): string {
-  return game
-    .split('_')
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join(' ');
-}
 
 /**
  * The multi-task comparison of the IMPALA paper (section 5.3) on MinAtar:

@@ -78,6 +78,8 @@ export interface Network {
    * value output; it is ignored with one task.
    */
   apply(observations: tf.Tensor, taskIds?: ArrayLike<number>): PolicyValue;
+  /** The policy logits alone `[N, A]` (what an actor needs each step): no value head, so no task ids. */
+  applyPolicy(observations: tf.Tensor): tf.Tensor2D;
   /** Number of scalar parameters. */
   readonly parameterCount: number;
   dispose(): void;
@@ -249,7 +251,12 @@ export function createNetwork(config: NetworkConfig, spec: NetworkSpec, seed: nu
   const vW = p.weight('baseline_w', [features, K], features, K);
   const vB = p.bias('baseline_b', K);
   const variables = p.variables;
-  const inputSize = shape.reduce((a, b) => a * b, 1);
+  const checkShape = (observations: tf.Tensor): void => {
+    if (observations.shape.slice(1).join() !== shape.join()) {
+      throw new Error(`network: observations must have shape [N, ${shape.join(', ')}], got [${observations.shape.join(', ')}]`);
+    }
+  };
+  const toFloat = (x: tf.Tensor): tf.Tensor => (x.dtype === 'float32' ? x : tf.cast(x, 'float32'));
 
   return {
     config: resolved,
@@ -258,16 +265,13 @@ export function createNetwork(config: NetworkConfig, spec: NetworkSpec, seed: nu
     valueHead: { w: vW, b: vB },
     parameterCount: variables.reduce((n, v) => n + v.size, 0),
     apply(observations: tf.Tensor, taskIds?: ArrayLike<number>): PolicyValue {
-      if (observations.size % inputSize !== 0 || observations.shape.slice(1).join() !== shape.join()) {
-        throw new Error(`network: observations must have shape [N, ${shape.join(', ')}], got [${observations.shape.join(', ')}]`);
-      }
+      checkShape(observations);
       const N = observations.shape[0]!;
       if (K > 1 && (taskIds === undefined || taskIds.length !== N)) {
         throw new Error(`network: a ${K}-task network needs the task id of each of the ${N} observations, got ${taskIds === undefined ? 'none' : taskIds.length}`);
       }
       return tf.tidy(() => {
-        const x = observations.dtype === 'float32' ? observations : tf.cast(observations, 'float32');
-        const h = torso(x);
+        const h = torso(toFloat(observations));
         const values = tf.add(tf.matMul(h, vW), vB);
         let baseline: tf.Tensor1D;
         if (K === 1) {
@@ -279,6 +283,10 @@ export function createNetwork(config: NetworkConfig, spec: NetworkSpec, seed: nu
         }
         return { policyLogits: tf.add(tf.matMul(h, piW), piB) as tf.Tensor2D, baseline };
       });
+    },
+    applyPolicy(observations: tf.Tensor): tf.Tensor2D {
+      checkShape(observations);
+      return tf.tidy(() => tf.add(tf.matMul(torso(toFloat(observations)), piW), piB) as tf.Tensor2D);
     },
     dispose(): void {
       for (const v of variables) v.dispose();

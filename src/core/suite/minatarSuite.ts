@@ -51,6 +51,14 @@ export function suiteTaskEnvId(game: MinAtarGameName): string {
   return `${SUITE_ID}/${game}`;
 }
 
+/** A game's name as people write it: 'space_invaders' -> 'Space Invaders'. */
+export function gameTitle(game: string): string {
+  return game
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join(' ');
+}
+
 export function isSuiteGame(name: string): name is MinAtarGameName {
   return (SUITE_GAMES as readonly string[]).includes(name);
 }

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
-import { SUITE_GAMES } from '../../core/suite/minatarSuite';
+import { gameTitle, SUITE_GAMES } from '../../core/suite/minatarSuite';
 import { isSuite, tasksOf } from '../../core/training/fromConfig';
 import { overlayColumns, type Columns } from '../../core/training/seriesBuffer';
 import { HISTORY_CHARTS, type HistoryChart, type TrainingHistory } from '../../core/training/trainingHistory';
@@ -141,13 +141,6 @@ function gamesOf(run: TrainingChartsProps['histories'][number]): readonly string
   return (SUITE_GAMES as readonly string[]).includes(game) ? [game] : [];
 }
 
-/** 'space_invaders' -> 'Space Invaders'. */
-function gameTitle(game: string): string {
-  return game
-    .split('_')
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join(' ');
-}
 
 export interface SuiteChart {
   key: string;

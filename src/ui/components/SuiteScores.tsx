@@ -1,9 +1,10 @@
 import { useCallback, useSyncExternalStore } from 'react';
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
+import { gameTitle } from '../../core/suite/minatarSuite';
 import { RANDOM_SCORES, REFERENCE_SCORES } from '../../core/suite/scores';
 import type { MetricsRecord } from '../../core/training/metrics';
 import type { TrainingHistory } from '../../core/training/trainingHistory';
-import { gamesOf, runScores, singlesSummary, type RunScores } from './suiteScores';
+import { gamesOf, runScores, singlesSummary, type RunScores } from '../../core/suite/runScores';
 
 export interface SuiteScoresProps {
   /** The lab's runs with their settings (runs without settings, not yet created, are left out). */
@@ -16,13 +17,6 @@ const REFRESH_MS = 500;
 const fmt = (x: number | null | undefined, digits = 2): string =>
   x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-/** 'space_invaders' -> 'Space Invaders'. */
-function gameTitle(game: string): string {
-  return game
-    .split('_')
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join(' ');
-}
 
 /** Re-renders when any history changes, at most every REFRESH_MS. */
 function useHistoriesVersion(histories: SuiteScoresProps['histories']): string {

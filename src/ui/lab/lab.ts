@@ -410,7 +410,7 @@ export class Lab {
       }
       // Check the weights against a network built from the file's own settings before touching
       // anything; building it needs a tf.js backend, which a fresh page has not chosen yet.
-      if (this.slots.length === 0) this.set({ backend: await selectBackend(this.snapshot.backendChoice) });
+      await this.ensureBackend();
       const probe = createNetwork(networkFor(checkpoint.config, spec), networkSpec, 0, false);
       try {
         setNetworkWeights(probe, checkpoint.weights);
@@ -445,6 +445,11 @@ export class Lab {
    * under PopArt shows values in the game's own scale, with run 1's latest
    * statistics (or a loaded model's).
    */
+  /** Chooses a tf.js backend if no run has yet (building a network, e.g. to check a file's weights, needs one). */
+  private async ensureBackend(): Promise<void> {
+    if (this.slots.length === 0) this.set({ backend: await selectBackend(this.snapshot.backendChoice) });
+  }
+
   private makePlayer(config: ExperimentConfig, version: number, weights: readonly Float32Array[]): PolicyPlayer {
     const spec = specOf(config);
     const tasks = tasksOf(config).map((name) => ({ name, envId: suiteTaskEnvId(name) }));
@@ -883,7 +888,7 @@ export class Lab {
     let opened: OpenedRun;
     try {
       // Checking the weights builds a network, which needs a tf.js backend.
-      if (this.slots.length === 0) this.set({ backend: await selectBackend(this.snapshot.backendChoice) });
+      await this.ensureBackend();
       opened = openRun(await store.load(id));
     } catch (e) {
       const name = this.snapshot.savedRuns.find((r) => r.id === id)?.name;

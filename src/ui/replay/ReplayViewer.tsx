@@ -2,6 +2,7 @@ import { useEffect, useId, useMemo, useState, useSyncExternalStore, type ReactNo
 import type { PlayerStep, PolicyPlayer } from '../../core/replay/policyPlayer';
 import type { RecordingStore } from '../../core/replay/recordingStore';
 import { renderReplayStep, type Recording, type ReplayStep } from '../../core/replay/replay';
+import { gameTitle } from '../../core/suite/minatarSuite';
 import { FrameCanvas } from '../FrameCanvas';
 import './replay.css';
 
@@ -44,13 +45,6 @@ function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-/** 'space_invaders' -> 'Space Invaders'. */
-function taskTitle(name: string): string {
-  return name
-    .split('_')
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join(' ');
-}
 
 /**
  * Watches the policy play: live (the player stepped on a timer at the chosen
@@ -210,7 +204,7 @@ export function ReplayViewer({ player, store, observationShape, hidden = false }
             <select id={`${id}-game`} value={taskIndex} onChange={(e) => chooseTask(Number(e.target.value))} aria-describedby={`${id}-game-hint`}>
               {player.tasks.map((task, i) => (
                 <option key={task.envId} value={i}>
-                  {taskTitle(task.name)}
+                  {gameTitle(task.name)}
                 </option>
               ))}
             </select>

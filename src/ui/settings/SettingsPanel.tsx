@@ -12,7 +12,7 @@ import {
   type SubsetSpec,
 } from '../../core/config/experimentConfig';
 import { ENV_IDS } from '../../core/envs/registry';
-import { SUITE_ID } from '../../core/suite/minatarSuite';
+import { gameTitle, SUITE_ID } from '../../core/suite/minatarSuite';
 import './settings.css';
 
 /**
@@ -86,13 +86,6 @@ function ignoredReason(key: ConfigKey, config: ExperimentConfig): string | undef
   }
 }
 
-/** 'space_invaders' -> 'Space Invaders'. */
-function titleCase(name: string): string {
-  return name
-    .split('_')
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join(' ');
-}
 
 /** 'minatar/space_invaders' -> 'MinAtar Space Invaders'; 'classic/CartPole-v1' -> 'CartPole-v1'; 'suite/minatar' -> 'MinAtar suite (several games, one agent)'. */
 export function envDisplayName(id: string): string {
@@ -100,7 +93,7 @@ export function envDisplayName(id: string): string {
   const slash = id.indexOf('/');
   const family = id.slice(0, slash);
   const name = id.slice(slash + 1);
-  if (family === 'minatar') return `MinAtar ${titleCase(name)}`;
+  if (family === 'minatar') return `MinAtar ${gameTitle(name)}`;
   if (family === 'classic') return name;
   return id;
 }
@@ -192,7 +185,7 @@ function SubsetControl({ spec, value, labelId, attrs, onValue }: { spec: SubsetS
               disabled={attrs.disabled || last}
               onChange={(e) => toggle(choice, e.target.checked)}
             />
-            {titleCase(choice)}
+            {gameTitle(choice)}
           </label>
         );
       })}

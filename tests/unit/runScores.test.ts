@@ -8,7 +8,7 @@ import { RANDOM_SCORES, REFERENCE_SCORES } from '../../src/core/suite/scores';
 import type { MetricsRecord, TaskRecord } from '../../src/core/training/metrics';
 import { TrainingHistory } from '../../src/core/training/trainingHistory';
 import { SuiteScores } from '../../src/ui/components/SuiteScores';
-import { gamesOf, runScores, singlesSummary } from '../../src/ui/components/suiteScores';
+import { gamesOf, runScores, singlesSummary } from '../../src/core/suite/runScores';
 
 /** A metrics record with only what the score tables read set meaningfully. */
 function record(over: Partial<MetricsRecord>): MetricsRecord {

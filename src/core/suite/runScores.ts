@@ -1,16 +1,15 @@
-import type { ExperimentConfig } from '../../core/config/experimentConfig';
-import type { MinAtarGameName } from '../../core/envs/minatar/game';
-import { isSuiteGame, SUITE_GAMES } from '../../core/suite/minatarSuite';
-import { median, normalisedScore } from '../../core/suite/scores';
-import { isSuite } from '../../core/training/fromConfig';
-import type { MetricsRecord } from '../../core/training/metrics';
+import type { ExperimentConfig } from '../config/experimentConfig';
+import type { MinAtarGameName } from '../envs/minatar/game';
+import type { MetricsRecord } from '../training/metrics';
+import { isSuiteGame, SUITE_GAMES, SUITE_ID } from './minatarSuite';
+import { mean, median, normalisedScore } from './scores';
 
 /**
  * Normalised scores of the runs of a comparison, one row per run, as the
  * IMPALA paper tabulates multi-task against single-task agents (section
  * 5.3): a suite run's score per game and its median and mean over the
- * games; a single MinAtar game's run, its game's score. Pure: the score
- * tables render these.
+ * games; a single MinAtar game's run, its game's score. Pure: the lab's
+ * score tables and the trainer's comparison table both use these.
  */
 export interface RunScores {
   label: string;
@@ -26,7 +25,7 @@ export interface RunScores {
 
 /** A run's normalised scores, or null for a run that plays no MinAtar game (CartPole). */
 export function runScores(label: string, config: ExperimentConfig, latest: MetricsRecord | null): RunScores | null {
-  if (isSuite(config)) {
+  if (config.env === SUITE_ID) {
     const games: RunScores['games'] = {};
     for (const t of latest?.tasks ?? []) games[t.task] = t.normalisedScore;
     return { label, kind: 'suite', frames: latest?.frames ?? 0, games, median: latest?.normalisedScoreMedian ?? null, mean: latest?.normalisedScoreMean ?? null };
@@ -56,7 +55,7 @@ export function singlesSummary(rows: readonly RunScores[]): RunScores | null {
     frames: singles.reduce((n, r) => n + r.frames, 0),
     games,
     median: complete ? median(scores) : null,
-    mean: complete ? scores.reduce((a, b) => a + b, 0) / scores.length : null,
+    mean: complete ? mean(scores) : null,
   };
 }
 
