@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Lab } from './lab/lab';
+import { createBrowserLab } from './lab/browserLab';
 import { FrameRateMeter } from './lab/frameRateMeter';
 import { installTestHooks, testHooksRequested } from './lab/testHooks';
 import { useLab } from './useLab';
@@ -19,7 +19,7 @@ import { EnvViewer } from './EnvViewer';
 
 /** The lab's page: a thin React view over the framework-free Lab store. */
 export function App() {
-  const [lab] = useState(() => new Lab(location.hash));
+  const [lab] = useState(() => createBrowserLab(location.hash));
   const [meter] = useState(() => new FrameRateMeter());
   const state = useLab(lab);
   const isHidden = useCallback((id: string) => state.hidden.has(id as never), [state.hidden]);
@@ -107,7 +107,7 @@ export function App() {
           {!isHidden('replay') && (
             <section className="panel" aria-labelledby="replay-title">
               <h2 id="replay-title">Watch the agent</h2>
-              <ReplayViewer player={state.player} store={lab.recordings} observationShape={state.observationShape} />
+              <ReplayViewer playback={lab.playback} observationShape={state.observationShape} />
             </section>
           )}
           {!isHidden('model') && <ModelPanel lab={lab} state={state} />}

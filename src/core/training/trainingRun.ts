@@ -125,6 +125,8 @@ export class TrainingRun {
   /** The learner's calls in flight: `learnerFailed()` rejects them (a fresh set for each learner). */
   private learnerCalls = new InFlightCalls();
   lastRecord: MetricsRecord | null = null;
+  /** Resolves once `run()` has published the first weights (actors need them before their first unroll). */
+  private started: Promise<void> = Promise.resolve();
   /** Settles when the update in progress (if any) has finished, its metrics reported. */
   private updating: Promise<void> | null = null;
 
@@ -202,11 +204,14 @@ export class TrainingRun {
     if (this.runState !== 'idle') throw new Error(`TrainingRun: cannot run from state '${this.runState}'`);
     this.runState = 'running';
     this.startedAt = this.options.scheduler.now();
-    const learner = this.learner;
-    const weights = await learner.getWeights();
-    this.publisher.publish(learner.version, weights);
-    if (this.options.replaceLearner) this.saved = this.stateOf(learner, weights, await learner.getOptimizerState());
+    let started = (): void => {};
+    this.started = new Promise<void>((resolve) => (started = resolve));
     try {
+      const learner = this.learner;
+      const weights = await learner.getWeights();
+      this.publisher.publish(learner.version, weights);
+      if (this.options.replaceLearner) this.saved = this.stateOf(learner, weights, await learner.getOptimizerState());
+      started();
       if (this.options.deterministic) {
         await this.runDeterministic();
       } else {
@@ -223,6 +228,8 @@ export class TrainingRun {
     } catch (e) {
       this.runState = 'failed';
       throw e;
+    } finally {
+      started();
     }
   }
 
@@ -258,6 +265,8 @@ export class TrainingRun {
     if (this.stepping) throw new Error('TrainingRun: a step is already in progress');
     this.stepping = true;
     try {
+      // A run paused as it started (Step on a new run) has its first weights published first.
+      await this.started;
       const B = this.options.config.batchSize;
       const t0 = this.options.scheduler.now();
       const unrolls = this.held.splice(0, B);

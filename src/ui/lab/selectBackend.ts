@@ -2,20 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { prepareWasm } from '../../workers/workerBackend';
+import { BACKEND_ORDER, type BackendChoice, type BackendName, type BackendProvider, type BackendReport, type GpuDeviceLike } from './backendTypes';
 
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-export type BackendChoice = 'auto' | BackendName;
-export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
-export const BACKEND_LABELS: Readonly<Record<BackendName, string>> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
-
-export interface BackendReport {
-  /** The backend the learner runs on. */
-  backend: BackendName;
-  /** The GPU adapter, when WebGPU runs (vendor, architecture, description as the browser reports them). */
-  adapter: string | null;
-  /** Backends tried before it, and why each was not used. */
-  fallbacks: { backend: BackendName; reason: string }[];
-}
+export { BACKEND_LABELS, BACKEND_ORDER, type BackendChoice, type BackendName, type BackendReport, type GpuDeviceLike } from './backendTypes';
 
 interface GpuAdapterInfoLike {
   vendor?: string;
@@ -42,12 +31,6 @@ const brokenBackends = new Map<BackendName, string>();
 /** Marks a backend as broken for the rest of the page's life: `selectBackend` skips it, giving `reason`. */
 export function markBackendBroken(name: BackendName, reason: string): void {
   brokenBackends.set(name, reason);
-}
-
-/** What the page needs of a GPUDevice (the DOM typings here have no WebGPU). */
-export interface GpuDeviceLike {
-  readonly lost: Promise<{ reason?: string; message?: string }>;
-  destroy(): void;
 }
 
 /** The GPUDevice under tf.js's WebGPU backend when that is the active backend, else null. */
@@ -95,3 +78,6 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
   }
   throw new Error(`no tf.js backend could start: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
 }
+
+/** The browser's backends, as the lab's parts take them. */
+export const browserBackends: BackendProvider = { select: selectBackend, activeDevice: activeGpuDevice, markBroken: markBackendBroken };

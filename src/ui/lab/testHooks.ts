@@ -33,7 +33,7 @@ export function testHooksRequested(search: string): boolean {
 export function installTestHooks(lab: Lab): void {
   const hooks: LabTestHooks = {
     setActorWatchdogMs: (ms) => {
-      lab.actorWatchdogMs = ms;
+      lab.runs.actorWatchdogMs = ms;
     },
     killActor: (index, run = 0) => {
       const actor = lab.liveActors(run)[index];

@@ -1,16 +1,10 @@
 import { useEffect, useId, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
 import type { PlayerStep, PolicyPlayer } from '../../core/replay/policyPlayer';
-import type { RecordingStore } from '../../core/replay/recordingStore';
 import { renderReplayStep, type Recording, type ReplayStep } from '../../core/replay/replay';
 import { gameTitle } from '../../core/suite/minatarSuite';
+import { BASE_STEPS_PER_SECOND, PLAYBACK_SPEEDS, type LivePlayback } from '../lab/livePlayback';
 import { FrameCanvas } from '../FrameCanvas';
 import './replay.css';
-
-/** Steps per second at 1x. */
-const BASE_STEPS_PER_SECOND = 15;
-const SPEEDS = [0.25, 0.5, 1, 2, 4, 8] as const;
-/** Most live steps taken in one timer tick when the timer falls behind. */
-const MAX_STEPS_PER_TICK = 4;
 
 type Mode = 'live' | 'latest' | 'best';
 type RecordingMode = Exclude<Mode, 'live'>;
@@ -21,12 +15,11 @@ const MODES: readonly { mode: Mode; label: string }[] = [
 ];
 
 export interface ReplayViewerProps {
-  /** Plays the current policy; `null` before training starts. Live episodes it finishes are added to `store`. */
-  player: PolicyPlayer | null;
-  store: RecordingStore;
+  /** The policy playing live (stepped by the lab, whether or not this panel is shown) and its recordings. */
+  playback: LivePlayback;
   /** Observation shape of the environment (`[10, 10, C]` for MinAtar), to draw recorded steps. */
   observationShape: readonly number[];
-  /** The panel is not shown: nothing plays. */
+  /** The panel is not shown: recorded episodes do not play. */
   hidden?: boolean;
 }
 
@@ -35,7 +28,6 @@ function subscribeVisibility(onChange: () => void): () => void {
   return () => document.removeEventListener('visibilitychange', onChange);
 }
 const documentHidden = (): boolean => document.visibilityState === 'hidden';
-const prefersReducedMotion = (): boolean => typeof window.matchMedia === 'function' && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 
 function formatNumber(x: number, digits = 3): string {
   return Number.isInteger(x) ? String(x) : x.toFixed(digits);
@@ -45,95 +37,42 @@ function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-
 /**
- * Watches the policy play: live (the player stepped on a timer at the chosen
- * speed, only while the panel and the page are visible) or a recorded
- * episode (the latest or the best so far) with a scrubber. Beside the game:
- * pi(.|x_t) per action, the chosen action, V(x_t), the step's reward and the
- * return so far.
+ * Watches the policy play: live (the lab's LivePlayback steps the player at
+ * the chosen speed) or a recorded episode (the latest or the best so far)
+ * with a scrubber. Beside the game: pi(.|x_t) per action, the chosen
+ * action, V(x_t), the step's reward and the return so far.
  */
-export function ReplayViewer({ player, store, observationShape, hidden = false }: ReplayViewerProps) {
+export function ReplayViewer({ playback, observationShape, hidden = false }: ReplayViewerProps) {
   const id = useId();
-  const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const live = useSyncExternalStore(playback.subscribe, playback.getSnapshot);
+  const snapshot = useSyncExternalStore(playback.recordings.subscribe, playback.recordings.getSnapshot);
   const pageHidden = useSyncExternalStore(subscribeVisibility, documentHidden, () => false);
+  const { player, speed, greedy } = live;
   const [mode, setMode] = useState<Mode>('live');
-  const [playing, setPlaying] = useState(() => !prefersReducedMotion());
-  const [speed, setSpeed] = useState(1);
-  const [greedy, setGreedy] = useState(false);
-  const [live, setLive] = useState<{ player: PolicyPlayer; result: PlayerStep } | null>(null);
-  const [liveError, setLiveError] = useState<{ player: PolicyPlayer; message: string } | null>(null);
-  /** The recording being watched: pinned, so that a newer episode does not replace it mid-playback. */
+  const [replayPlaying, setReplayPlaying] = useState(live.playing);
+  /** The recording being watched, once pinned (by playing or scrubbing it), so that a newer episode does not replace it mid-playback. */
   const [watching, setWatching] = useState<{ mode: RecordingMode; recording: Recording } | null>(null);
   const [index, setIndex] = useState(0);
-  /** The game a task suite's player plays, as chosen here (a new player starts with its first). */
-  const [taskChoice, setTaskChoice] = useState<{ player: PolicyPlayer; index: number } | null>(null);
-  const taskIndex = player === null ? 0 : taskChoice?.player === player ? taskChoice.index : player.taskIndex;
 
-  // Pin the first recording to arrive while a recording mode waits for one.
   const available = mode === 'live' ? null : snapshot[mode];
-  if (mode !== 'live' && available !== null && watching === null) {
-    setWatching({ mode, recording: available });
-    setIndex(0);
-  }
-  const recording = mode !== 'live' && watching?.mode === mode ? watching.recording : null;
-  const liveResult = live !== null && live.player === player ? live.result : null;
-  const error = liveError !== null && liveError.player === player ? liveError.message : null;
+  const recording = mode === 'live' ? null : watching?.mode === mode ? watching.recording : available;
+  const playing = mode === 'live' ? live.playing : replayPlaying;
   const visible = !hidden && !pageHidden;
-
-  useEffect(() => {
-    player?.setGreedy(greedy);
-  }, [player, greedy]);
-
-  // Live: step the player on a timer; finished episodes go to the store.
-  const liveRunning = player !== null && mode === 'live' && playing && visible && error === null;
-  useEffect(() => {
-    if (!liveRunning || player === null) return;
-    let cancelled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const rate = BASE_STEPS_PER_SECOND * speed;
-    let last = performance.now();
-    let due = 1; // the first step at once
-    const tick = async (): Promise<void> => {
-      const now = performance.now();
-      due = Math.min(due + ((now - last) * rate) / 1000, MAX_STEPS_PER_TICK);
-      last = now;
-      try {
-        let result: PlayerStep | null = null;
-        // Before the first weights arrive there is nothing to play; try again next tick.
-        while (due >= 1 && !cancelled && player.policyVersion >= 0) {
-          due -= 1;
-          result = await player.step();
-          if (result.finished) store.add(result.finished);
-        }
-        if (cancelled) return;
-        if (result !== null) setLive({ player, result });
-        timer = setTimeout(() => void tick(), 1000 / rate);
-      } catch (e) {
-        if (cancelled) return;
-        setLiveError({ player, message: errorMessage(e) });
-        setPlaying(false);
-      }
-    };
-    timer = setTimeout(() => void tick(), 0);
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-  }, [liveRunning, player, speed, store]);
 
   // Recordings: advance one step per tick; stop at the end.
   const stepCount = recording?.steps.length ?? 0;
   const shown = Math.min(index, Math.max(stepCount - 1, 0));
-  const replaying = recording !== null && playing && visible;
+  const replaying = recording !== null && replayPlaying && visible;
   useEffect(() => {
-    if (!replaying) return;
+    if (!replaying || recording === null || mode === 'live') return;
     const timer = setTimeout(() => {
+      setWatching({ mode, recording });
       if (shown + 1 < stepCount) setIndex(shown + 1);
-      else setPlaying(false);
+      else setReplayPlaying(false);
     }, 1000 / (BASE_STEPS_PER_SECOND * speed));
     return () => clearTimeout(timer);
-  }, [replaying, shown, stepCount, speed]);
+  }, [replaying, recording, mode, shown, stepCount, speed]);
 
   const returnsSoFar = useMemo(() => {
     let total = 0;
@@ -154,44 +93,46 @@ export function ReplayViewer({ player, store, observationShape, hidden = false }
 
   const chooseMode = (next: Mode): void => {
     setMode(next);
-    const r = next === 'live' ? null : snapshot[next];
-    setWatching(next === 'live' || r === null ? null : { mode: next, recording: r });
+    setWatching(null);
     setIndex(0);
   };
 
   const togglePlay = (): void => {
-    if (playing) {
-      setPlaying(false);
+    if (mode === 'live') {
+      playback.setPlaying(!live.playing);
       return;
     }
-    if (mode === 'live') {
-      setLiveError(null);
-    } else if (recording !== null && shown >= stepCount - 1) {
+    if (replayPlaying) {
+      setReplayPlaying(false);
+      return;
+    }
+    if (recording !== null && shown >= stepCount - 1) {
       // Played to the end: start over, with the newest recording of this kind.
-      if (available !== null) setWatching({ mode, recording: available });
+      setWatching(null);
       setIndex(0);
     }
-    setPlaying(true);
+    setReplayPlaying(true);
+  };
+
+  const scrub = (next: number): void => {
+    if (recording !== null && mode !== 'live') setWatching({ mode, recording });
+    setIndex(next);
   };
 
   const showNewest = (): void => {
-    if (mode === 'live' || available === null) return;
-    setWatching({ mode, recording: available });
+    setWatching(null);
     setIndex(0);
   };
 
-  /** Watches another game of a suite: the player switches, and the recordings (of the game left) are dropped, since returns of different games do not compare. */
+  /** Watches another game of a suite: the player switches, and the recordings (of the game left) are dropped. */
   const chooseTask = (next: number): void => {
-    if (player === null || next === taskIndex) return;
-    player.setTask(next);
-    setTaskChoice({ player, index: next });
-    setLive(null);
+    playback.setTask(next);
     setWatching(null);
     setIndex(0);
-    store.clear();
   };
 
   const canPlay = mode === 'live' ? player !== null : recording !== null;
+  const taskIndex = player?.taskIndex ?? 0;
   const newerAvailable = recording !== null && available !== null && available !== recording;
 
   return (
@@ -228,8 +169,8 @@ export function ReplayViewer({ player, store, observationShape, hidden = false }
         </button>
         <span className="replay-field">
           <label htmlFor={`${id}-speed`}>Speed</label>
-          <select id={`${id}-speed`} value={speed} onChange={(e) => setSpeed(Number(e.target.value))}>
-            {SPEEDS.map((s) => (
+          <select id={`${id}-speed`} value={speed} onChange={(e) => playback.setSpeed(Number(e.target.value))}>
+            {PLAYBACK_SPEEDS.map((s) => (
               <option key={s} value={s}>
                 {s}x{s === 1 ? ` (${BASE_STEPS_PER_SECOND} steps/s)` : ''}
               </option>
@@ -242,7 +183,7 @@ export function ReplayViewer({ player, store, observationShape, hidden = false }
               id={`${id}-greedy`}
               type="checkbox"
               checked={greedy}
-              onChange={(e) => setGreedy(e.target.checked)}
+              onChange={(e) => playback.setGreedy(e.target.checked)}
               aria-describedby={`${id}-greedy-hint`}
             />
             <label htmlFor={`${id}-greedy`}>Greedy</label>
@@ -254,7 +195,7 @@ export function ReplayViewer({ player, store, observationShape, hidden = false }
       </div>
 
       {mode === 'live' ? (
-        <LiveView player={player} result={liveResult} error={error} lastReturn={snapshot.latest?.episodeReturn ?? null} />
+        <LiveView player={player} result={live.result} error={live.error} lastReturn={snapshot.latest?.episodeReturn ?? null} />
       ) : recorded?.error ? (
         <p role="alert" className="error">
           {recorded.error}
@@ -274,7 +215,7 @@ export function ReplayViewer({ player, store, observationShape, hidden = false }
               value={shown}
               aria-label="Step: scrub through the episode"
               aria-valuetext={`Step ${shown + 1} of ${stepCount}`}
-              onChange={(e) => setIndex(Number(e.target.value))}
+              onChange={(e) => scrub(Number(e.target.value))}
             />
             <output htmlFor={`${id}-scrub`}>
               {shown + 1} / {stepCount}

@@ -1,0 +1,115 @@
+import { Learner, type LearnerState } from '../../core/learner/learner';
+import type { ExperimentConfig } from '../../core/config/experimentConfig';
+import { envSpecFor, learnerOptionsFor } from '../../core/training/fromConfig';
+import { BACKEND_LABELS, type BackendProvider, type BackendReport, type GpuDeviceLike } from './backendTypes';
+import type { LabScheduler } from './labDeps';
+import { errorText, type LabStore } from './labStore';
+
+/** A learner call that failed counts as a device loss if the learner's WebGPU device reports its loss within this many milliseconds. */
+const DEVICE_LOSS_GRACE_MS = 3000;
+
+/** What the supervisor is told to do when the learners' device is lost. */
+export interface DeviceLossHandler {
+  /** Abandon the learners' work in flight (each run then asks `replaceLearner`). */
+  failLearners(error: Error): void;
+  /** The backend changed: rebuild what lived on the lost device (the live player). */
+  backendMoved(): void;
+}
+
+/**
+ * Which tf.js backend the learner runs on, and what happens when it breaks.
+ *
+ * Chooses the backend (the user's choice or the first that works) and
+ * reports it in the lab's snapshot. Watches the learner's WebGPU device: when
+ * it is lost, WebGPU is not used again in this page, the runs' learners fail
+ * on purpose, and each is replaced (`replaceLearner`) by a learner on the
+ * next backend restored from the run's own copy of its state.
+ */
+export class BackendSupervisor {
+  /** The learner's WebGPU device whose loss is watched, and its loss (resolving with why). */
+  private watchedDevice: GpuDeviceLike | null = null;
+  private deviceLost: Promise<string> | null = null;
+  /** The learners' move to the next backend after their device was lost, once begun. */
+  private backendSwitch: Promise<void> | null = null;
+  /** Why the device was lost, once it was. */
+  lossReason: string | null = null;
+  /** The WebGPU device each learner was made on (learners on other backends are absent). */
+  private readonly learnerDevices = new WeakMap<Learner, GpuDeviceLike>();
+
+  constructor(
+    private readonly store: LabStore,
+    private readonly backends: BackendProvider,
+    private readonly scheduler: LabScheduler,
+    private readonly onLoss: DeviceLossHandler,
+  ) {}
+
+  /** The label of the backend the learner is on now. */
+  get label(): string {
+    return BACKEND_LABELS[this.store.state.backend?.backend ?? 'cpu'];
+  }
+
+  /** Chooses a backend (the user's choice, or the first that works) and reports it. */
+  async select(): Promise<BackendReport> {
+    const report = await this.backends.select(this.store.state.backendChoice);
+    this.store.set({ backend: report });
+    return report;
+  }
+
+  /** Chooses a backend for runs about to be made, and watches its GPU device. */
+  async selectForRuns(): Promise<void> {
+    await this.select();
+    this.watchDevice();
+  }
+
+  /** Records the device `learner` runs on, so that its failures can be told apart from a device loss. */
+  adopt(learner: Learner): void {
+    const device = this.backends.activeDevice();
+    if (device) this.learnerDevices.set(learner, device);
+  }
+
+  private watchDevice(): void {
+    const device = this.backends.activeDevice();
+    if (!device || device === this.watchedDevice) return;
+    this.watchedDevice = device;
+    const lost = device.lost.then((info) => info.message || info.reason || 'no reason given');
+    this.deviceLost = lost;
+    void lost.then((why) => this.deviceWasLost(why));
+  }
+
+  private deviceWasLost(why: string): void {
+    const reason = `its WebGPU device was lost (${why})`;
+    this.lossReason = reason;
+    this.backends.markBroken('webgpu', `the WebGPU device was lost (${why}); reload the page to use WebGPU again`);
+    this.backendSwitch = this.select().then(() => this.onLoss.backendMoved());
+    this.backendSwitch.catch((e: unknown) =>
+      this.store.notify('error', `The learner's WebGPU device was lost and no other backend could start: ${errorText(e)}`),
+    );
+    this.store.notify('warning', `The learner stopped because ${reason}; moving it to the next backend with its current weights…`);
+    this.onLoss.failLearners(new Error(reason));
+  }
+
+  /** Whether the learners' device was lost (now, or within the grace period after a call failed). */
+  private async wasDeviceLoss(): Promise<boolean> {
+    if (this.backendSwitch) return true;
+    if (!this.deviceLost) return false;
+    let cancel = (): void => {};
+    const grace = new Promise<boolean>((resolve) => (cancel = this.scheduler.timeout(DEVICE_LOSS_GRACE_MS, () => resolve(false))));
+    const lost = await Promise.race([this.deviceLost.then(() => true), grace]);
+    cancel();
+    return lost;
+  }
+
+  /**
+   * A run's learner failed: if its WebGPU device was lost, makes a learner
+   * on the next backend from the run's copy of the state (the caller
+   * disposes the old one); any other error is rethrown, failing the run.
+   */
+  async replaceLearner(failed: Learner, config: ExperimentConfig, state: LearnerState, error: Error): Promise<Learner> {
+    const device = this.learnerDevices.get(failed);
+    if (!device || device !== this.watchedDevice || !(await this.wasDeviceLoss())) throw error;
+    await this.backendSwitch;
+    const learner = new Learner(learnerOptionsFor(config, envSpecFor(config)));
+    learner.restore(state);
+    return learner;
+  }
+}

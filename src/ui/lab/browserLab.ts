@@ -1,0 +1,45 @@
+import { DEFAULT_CONFIG, type ExperimentConfig } from '../../core/config/experimentConfig';
+import { newRunId, RunStore } from '../persistence/runStore';
+import { Lab } from './lab';
+import type { LabDeps, LabScheduler } from './labDeps';
+import { browserBackends } from './selectBackend';
+import { WebWorkerActor } from './webWorkerActor';
+
+/**
+ * The page's defaults: the schema's, with one actor per spare core
+ * (navigator.hardwareConcurrency minus one for the learner, 2 to 8).
+ */
+export function browserDefaults(hardwareConcurrency = navigator.hardwareConcurrency || 2): ExperimentConfig {
+  return { ...DEFAULT_CONFIG, actors: Math.min(8, Math.max(2, hardwareConcurrency - 1)) };
+}
+
+/** The browser's scheduler: yield with a macrotask so rendering and input get their turn between updates. */
+export const browserScheduler: LabScheduler = {
+  now: () => performance.now(),
+  yieldToEventLoop: () => new Promise<void>((resolve) => setTimeout(resolve, 0)),
+  timeout: (ms, onTimeout) => {
+    const id = setTimeout(onTimeout, ms);
+    return () => clearTimeout(id);
+  },
+  interval: (ms, fn) => {
+    const id = setInterval(fn, ms);
+    return () => clearInterval(id);
+  },
+  date: () => new Date(),
+};
+
+const prefersReducedMotion = (): boolean => typeof window.matchMedia === 'function' && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+
+/** The lab in this page: Web Worker actors, the browser's tf.js backends, IndexedDB and the page's timers. */
+export function createBrowserLab(initialHash: string): Lab {
+  const deps: LabDeps = {
+    defaults: browserDefaults(),
+    createActor: (options) => WebWorkerActor.create(options, 'wasm'),
+    backends: browserBackends,
+    openRunStore: () => RunStore.open(),
+    scheduler: browserScheduler,
+    newRunId,
+    autoplay: !prefersReducedMotion(),
+  };
+  return new Lab(initialHash, deps);
+}

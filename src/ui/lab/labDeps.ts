@@ -1,0 +1,41 @@
+import type { ActorOptions } from '../../core/actor/actor';
+import type { ExperimentConfig } from '../../core/config/experimentConfig';
+import type { ActorHandle, Scheduler } from '../../core/training/trainingRun';
+import type { RunStore } from '../persistence/runStore';
+import type { BackendProvider } from './backendTypes';
+
+/** An actor the lab made: any ActorHandle, saying which tf.js backend it computes on when it knows. */
+export interface LabActor extends ActorHandle {
+  readonly backend?: string;
+}
+
+/** Time as the lab's parts use it: the run's scheduler, with timers and repeating timers. */
+export interface LabScheduler extends Scheduler {
+  timeout(ms: number, onTimeout: () => void): () => void;
+  /** Calls `fn` every `ms` milliseconds until cancelled (the returned function). */
+  interval(ms: number, fn: () => void): () => void;
+  /** The wall-clock time, for the dates saved runs carry. */
+  date(): Date;
+}
+
+/** The saved-runs store the lab uses (IndexedDB in the page; fake-indexeddb in tests). */
+export type LabRunStore = Pick<RunStore, 'list' | 'save' | 'load' | 'rename' | 'delete' | 'collectGarbage'>;
+
+/**
+ * Everything the lab takes from its surroundings. The page passes the
+ * browser's (browserLab.ts: Web Worker actors, tf.js backends, IndexedDB,
+ * timers); Node tests pass in-process actors, the CPU backend,
+ * fake-indexeddb and a scheduler they control.
+ */
+export interface LabDeps {
+  /** The settings a new page starts from. */
+  defaults: ExperimentConfig;
+  createActor(options: ActorOptions): Promise<LabActor>;
+  backends: BackendProvider;
+  openRunStore(): Promise<LabRunStore>;
+  scheduler: LabScheduler;
+  /** A new saved run's id. */
+  newRunId(): string;
+  /** Live playback starts playing (false where the user prefers reduced motion). */
+  autoplay?: boolean;
+}

@@ -1,0 +1,333 @@
+import { comparisonRunConfig, type Preset } from '../../core/config/presets';
+import type { ExperimentConfig } from '../../core/config/experimentConfig';
+import { Learner, type LearnerState } from '../../core/learner/learner';
+import type { RunSnapshot } from '../../core/persistence/runSnapshot';
+import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../../core/training/fromConfig';
+import { TrainingHistory } from '../../core/training/trainingHistory';
+import { TrainingRun, type ActorHandle, type RunProgress } from '../../core/training/trainingRun';
+import type { BackendSupervisor } from './backendSupervisor';
+import type { LabActor, LabDeps } from './labDeps';
+import { errorText, type LabStore } from './labStore';
+import { createPlayer, type LivePlayback } from './livePlayback';
+import { RecentEpisodes } from './recentEpisodes';
+
+/** An actor call slower than this is taken for a hung worker and the worker is replaced. */
+export const ACTOR_WATCHDOG_MS = 60_000;
+/** After this many non-finite updates in a row the run pauses with a message. */
+const MAX_CONSECUTIVE_SKIPS = 5;
+/** A replacement learner takes over optimiser statistics at most this many updates old (they are read back from the GPU this often). */
+const OPTIMIZER_COPY_EVERY = 10;
+
+/** One training run of the experiment (several for a comparison preset). */
+export interface RunSlot {
+  readonly label: string;
+  readonly config: ExperimentConfig;
+  readonly history: TrainingHistory;
+  learner: Learner;
+  readonly actors: LabActor[];
+  run: TrainingRun | null;
+  done: Promise<void> | null;
+  /** A resumed run's counters, for its TrainingRun (absent for a new run). */
+  continueFrom?: RunProgress;
+  /** The last 100 finished episodes, saved so that a resumed run's mean-100 figures continue. */
+  readonly recent: RecentEpisodes;
+}
+
+/** A model to continue from when runs are made: a loaded model file, or an opened saved run's first run. */
+export interface RestoredModel {
+  config: ExperimentConfig;
+  state: LearnerState & { optimizerName?: string };
+}
+
+/** A saved run opened and not yet trained: runs made with its settings continue it. */
+export interface ResumeState {
+  id: string;
+  snapshot: RunSnapshot;
+  histories: TrainingHistory[];
+  openedConfig: ExperimentConfig;
+}
+
+/** What the controller asks of the lab's other parts. */
+export interface RunControllerHooks {
+  /** Saves the runs (on Pause, before Reset, when they finish). */
+  save(): Promise<boolean>;
+  /** The runs were made: `resumed` is the saved run they continue, if any. */
+  runsCreated(resumed: ResumeState | null): void;
+  /** The runs were discarded by Reset. */
+  runsReset(): void;
+}
+
+/**
+ * The experiment's runs: makes them (learner, actors, TrainingRun per run
+ * of a comparison), and drives them through Train, Pause, Resume, Step and
+ * Reset, reporting status, curves and problems in the lab's snapshot.
+ */
+export class RunController {
+  private slotList: RunSlot[] = [];
+  /** Milliseconds before an actor that stopped answering is replaced (the browser tests shorten it). */
+  actorWatchdogMs = ACTOR_WATCHDOG_MS;
+  /** The comparison preset whose runs Train makes (null: one run). */
+  comparisonPreset: Preset | null = null;
+  /** What new runs continue from (a loaded model file, an opened saved run). */
+  restored: RestoredModel | null = null;
+  resume: ResumeState | null = null;
+
+  constructor(
+    private readonly store: LabStore,
+    private readonly deps: LabDeps,
+    private readonly backend: BackendSupervisor,
+    private readonly playback: LivePlayback,
+    private readonly hooks: RunControllerHooks,
+  ) {}
+
+  get slots(): readonly RunSlot[] {
+    return this.slotList;
+  }
+
+  /** Starts training (making the runs if needed) or resumes a paused run. */
+  async train(): Promise<void> {
+    const { status } = this.store.state;
+    if (status === 'paused') return this.resumeRuns();
+    if (status === 'running' || status === 'starting') return;
+    if (status === 'finished' || status === 'failed') await this.reset();
+    if (await this.createAndStart(false)) this.store.set({ status: 'running' });
+  }
+
+  pause(): void {
+    if (this.store.state.status !== 'running') return;
+    this.slotList.forEach((s) => s.run?.pause());
+    this.store.set({ status: 'paused' });
+    void this.hooks.save();
+  }
+
+  resumeRuns(): void {
+    if (this.store.state.status !== 'paused') return;
+    this.slotList.forEach((s) => s.run?.resume());
+    this.store.set({ status: 'running' });
+  }
+
+  /** One learner update of every run (making paused runs when there are none yet). */
+  async step(): Promise<void> {
+    if (this.store.state.status === 'idle') {
+      if (!(await this.createAndStart(true))) return;
+      this.store.set({ status: 'paused' });
+    }
+    if (this.store.state.status === 'running') this.pause();
+    if (this.store.state.status !== 'paused') return;
+    try {
+      await Promise.all(this.slotList.map((s) => s.run!.step()));
+    } catch (e) {
+      this.store.notify('error', `Step failed: ${errorText(e)}`);
+    }
+  }
+
+  /** Stops and discards the runs (saved first, so that they stay in Saved runs as they stand); the settings stay. */
+  async reset(): Promise<void> {
+    const { status, config } = this.store.state;
+    if (status === 'running' || status === 'paused') await this.hooks.save();
+    await this.disposeRuns();
+    this.restored = null;
+    this.resume = null;
+    this.hooks.runsReset();
+    this.store.set({
+      status: 'idle',
+      pendingChanges: false,
+      latest: null,
+      histories: [{ label: 'Run', history: new TrainingHistory() }],
+      observationShape: envSpecFor(config).observationShape,
+    });
+  }
+
+  /** Stops the runs and frees their workers, learners and player. */
+  async disposeRuns(): Promise<void> {
+    const slots = this.slotList;
+    this.slotList = [];
+    for (const s of slots) s.run?.stop();
+    await Promise.allSettled(slots.map((s) => s.done ?? Promise.resolve()));
+    for (const s of slots) {
+      (s.run?.currentActors ?? s.actors).forEach((a) => void a.dispose());
+      s.learner.dispose();
+    }
+    this.playback.setPlayer(null);
+  }
+
+  /** Chooses a tf.js backend if no run has yet (building a network, e.g. to check a file's weights, needs one). */
+  async ensureBackend(): Promise<void> {
+    if (this.slotList.length === 0) await this.backend.select();
+  }
+
+  /** The live actors of run `run` (0 is run 1), replacements included (for the test hooks). */
+  liveActors(run = 0): readonly ActorHandle[] {
+    const slot = this.slotList[run];
+    return slot?.run?.currentActors ?? slot?.actors ?? [];
+  }
+
+  /** Every run's learners failed (their device was lost): each is replaced before its next update. */
+  failLearners(error: Error): void {
+    for (const s of this.slotList) s.run?.learnerFailed(error);
+  }
+
+  /** A player of run 1's current weights (or of the restored model's), for after the backend changed. */
+  rebuildPlayer(): void {
+    if (!this.playback.player) return;
+    const first = this.slotList[0];
+    const state = first?.run?.learnerState;
+    const source = first && state ? { config: first.config, state } : this.restored;
+    if (source) this.playback.setPlayer(this.playerOf(source.config, source.state.version, source.state.weights));
+  }
+
+  playerOf(config: ExperimentConfig, version: number, weights: readonly Float32Array[]): ReturnType<typeof createPlayer> {
+    return createPlayer(config, version, weights, { popart: this.restored?.state.popart, latest: () => this.store.state.latest });
+  }
+
+  /** Makes the runs and starts them (paused at once for Step); false, with a message, when that failed. */
+  private async createAndStart(paused: boolean): Promise<boolean> {
+    this.store.set({ status: 'starting', message: null, linkOffer: false });
+    try {
+      await this.createRuns();
+      for (const slot of this.slotList) {
+        this.start(slot);
+        if (paused) slot.run!.pause();
+      }
+      return true;
+    } catch (e) {
+      await this.disposeRuns();
+      this.store.set({ status: 'failed', message: { kind: 'error', text: `Could not start training: ${errorText(e)}` } });
+      return false;
+    }
+  }
+
+  private async createRuns(): Promise<void> {
+    await this.backend.selectForRuns();
+    const base = this.store.state.config;
+    // A saved run that was opened continues, unless its settings were changed since.
+    const resume = this.resume?.openedConfig === base ? this.resume : null;
+    const variants = resume?.snapshot.slots.map((s) => ({ label: s.label, overrides: {} })) ?? this.comparisonPreset?.comparison ?? [{ label: 'Run', overrides: {} }];
+    const slots: RunSlot[] = [];
+    try {
+      for (const [index, variant] of variants.entries()) {
+        const saved = resume?.snapshot.slots[index];
+        const config = saved?.config ?? comparisonRunConfig(base, variant);
+        const spec = envSpecFor(config);
+        const learner = new Learner(learnerOptionsFor(config, spec));
+        const recent = new RecentEpisodes();
+        const slot: RunSlot = { label: variant.label, config, history: resume?.histories[index] ?? new TrainingHistory(), learner, actors: [], run: null, done: null, recent };
+        slots.push(slot);
+        if (saved) {
+          learner.restore({ version: saved.version, frames: saved.frames, weights: saved.weights, ...(saved.optimizer ? { optimizer: saved.optimizer } : {}), ...(saved.popart ? { popart: saved.popart } : {}) });
+          slot.continueFrom = saved.progress;
+          recent.add(saved.progress.recentReturns, saved.progress.recentLengths);
+        } else if (this.restored && variants.length === 1) {
+          const { state } = this.restored;
+          learner.restore({
+            version: state.version,
+            frames: state.frames,
+            weights: state.weights,
+            ...(state.optimizer && state.optimizerName === config.optimizer ? { optimizer: state.optimizer } : {}),
+            ...(state.popart && config.popart ? { popart: state.popart } : {}),
+          });
+        }
+        for (let i = 0; i < config.actors; i++) slot.actors.push(await this.deps.createActor(actorOptionsFor(config, spec, i)));
+      }
+    } catch (e) {
+      for (const s of slots) {
+        s.actors.forEach((a) => void a.dispose());
+        s.learner.dispose();
+      }
+      throw e;
+    }
+    this.slotList = slots;
+    const first = slots[0]!;
+    const initial = await first.learner.getWeights();
+    this.resume = null;
+    this.hooks.runsCreated(resume);
+    this.store.set({
+      histories: slots.map((s) => ({ label: s.label, history: s.history, config: s.config })),
+      actorBackend: first.actors[0]?.backend ?? null,
+      pendingChanges: false,
+      observationShape: envSpecFor(first.config).observationShape,
+    });
+    this.playback.setPlayer(this.playerOf(first.config, first.learner.version, initial));
+  }
+
+  private start(slot: RunSlot): void {
+    const isFirst = slot === this.slotList[0];
+    this.backend.adopt(slot.learner);
+    const spec = envSpecFor(slot.config);
+    let skippedBefore = 0;
+    let skippedInARow = 0;
+    const run = new TrainingRun({
+      config: slot.config,
+      learner: slot.learner,
+      actors: slot.actors,
+      deterministic: false,
+      scheduler: this.deps.scheduler,
+      actorTimeoutMs: this.actorWatchdogMs,
+      replaceActor: (index) => this.deps.createActor(actorOptionsFor(slot.config, spec, index)),
+      ...(slot.continueFrom ? { continueFrom: slot.continueFrom } : {}),
+      replaceLearner: async (state, error) => {
+        const learner = await this.backend.replaceLearner(slot.learner, slot.config, state, error);
+        const old = slot.learner;
+        slot.learner = learner;
+        this.backend.adopt(learner);
+        try {
+          old.dispose();
+        } catch {
+          // Its tensors were on the lost device.
+        }
+        return learner;
+      },
+      optimizerCopyEvery: OPTIMIZER_COPY_EVERY,
+      onLearnerRestart: (learner, error) => {
+        // A failed call's own error ("mapAsync ... unmapped") says less than the device's loss.
+        const reason = this.backend.lossReason ?? error;
+        const which = this.slotList.length > 1 ? `Run '${slot.label}': the` : 'The';
+        this.store.notify(
+          'warning',
+          `${which} learner stopped because ${reason}. It moved to ${this.backend.label} with the weights of update ${learner.version}, the frame count and optimiser statistics at most ${OPTIMIZER_COPY_EVERY} updates old, and training goes on.`,
+        );
+      },
+      onActorRestart: (index, reason) =>
+        this.store.notify('warning', `Actor ${index + 1} stopped (${reason}); a new one took over with the current weights. Restarts so far: ${run.actorRestarts}.`),
+      onUpdate: (record) => {
+        slot.history.addRecord(record);
+        if (isFirst) this.store.set({ latest: record });
+        if (record.skippedUpdates <= skippedBefore) {
+          skippedInARow = 0;
+          return;
+        }
+        skippedBefore = record.skippedUpdates;
+        skippedInARow++;
+        if (skippedInARow >= MAX_CONSECUTIVE_SKIPS) {
+          this.pause();
+          this.store.notify(
+            'error',
+            `Paused: ${skippedInARow} updates in a row had a NaN or infinite loss or gradient, so they were skipped and the weights left as they were. Try a lower learning rate or reward clipping, then Reset.`,
+          );
+        } else {
+          this.store.notify('warning', `Skipped an update whose loss or gradient was not finite; the weights were left untouched (${record.skippedUpdates} so far).`);
+        }
+      },
+      onEpisodes: (returns, lengths, frames) => {
+        slot.history.addEpisodes(returns, lengths, frames);
+        slot.recent.add(returns, lengths);
+      },
+      onPublish: (version, weights) => {
+        if (isFirst) this.playback.offerWeights(version, weights);
+      },
+    });
+    slot.run = run;
+    slot.done = run.run().then(
+      () => {
+        if (this.slotList.includes(slot) && this.slotList.every((s) => s.run?.state === 'finished')) {
+          this.store.set({ status: 'finished', message: { kind: 'info', text: 'Training finished: the frame budget is spent.' } });
+          void this.hooks.save();
+        }
+      },
+      (e: unknown) => {
+        if (!this.slotList.includes(slot)) return;
+        this.store.set({ status: 'failed', message: { kind: 'error', text: `Training stopped: ${errorText(e)}` } });
+      },
+    );
+  }
+}

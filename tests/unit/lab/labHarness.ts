@@ -1,0 +1,122 @@
+import 'fake-indexeddb/auto';
+import * as tf from '@tensorflow/tfjs';
+import { DEFAULT_CONFIG, type ExperimentConfig } from '../../../src/core/config/experimentConfig';
+import { InProcessActor } from '../../../src/core/training/inProcessActor';
+import { useWasmBackend } from '../../../src/node/tfWasm';
+import { RunStore } from '../../../src/ui/persistence/runStore';
+import type { BackendProvider, BackendReport, GpuDeviceLike } from '../../../src/ui/lab/backendTypes';
+import { Lab } from '../../../src/ui/lab/lab';
+import type { LabActor, LabDeps, LabRunStore, LabScheduler } from '../../../src/ui/lab/labDeps';
+
+/** Small CartPole runs: one in-process actor, short unrolls, small batches. */
+export const TEST_CONFIG: ExperimentConfig = { ...DEFAULT_CONFIG, actors: 1, envsPerActor: 4, unrollLength: 10, batchSize: 2, queueCapacity: 4, frames: 10_000_000 };
+
+/** Real timers, except `interval`, whose callbacks the test fires itself (`tickIntervals`). */
+export function testScheduler(): LabScheduler & { tickIntervals(): void } {
+  const intervals = new Set<() => void>();
+  return {
+    now: () => performance.now(),
+    yieldToEventLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
+    timeout: (ms, onTimeout) => {
+      const id = setTimeout(onTimeout, ms);
+      return () => clearTimeout(id);
+    },
+    interval: (_ms, fn) => {
+      intervals.add(fn);
+      return () => intervals.delete(fn);
+    },
+    date: () => new Date(),
+    tickIntervals: () => intervals.forEach((fn) => fn()),
+  };
+}
+
+/** tf.js on WASM, reported as the test's own backend name. */
+export const wasmBackends: BackendProvider = {
+  select: async (): Promise<BackendReport> => {
+    await useWasmBackend();
+    return { backend: 'wasm', adapter: null, fallbacks: [] };
+  },
+  activeDevice: () => null,
+  markBroken: () => {},
+};
+
+/**
+ * A stand-in for a GPU: reports 'webgpu' (tf.js runs on WASM underneath)
+ * with a device whose loss the test triggers (`loseDevice`); once lost,
+ * WebGPU is broken and the next backend is WASM, as in a browser.
+ */
+export function losableGpuBackends(): BackendProvider & { loseDevice(why: string): void; broken: Map<string, string> } {
+  let lose: (info: { message: string }) => void = () => {};
+  const device: GpuDeviceLike = { lost: new Promise((resolve) => (lose = resolve)), destroy: () => {} };
+  const broken = new Map<string, string>();
+  return {
+    broken,
+    select: async () => {
+      await useWasmBackend();
+      if (broken.has('webgpu')) return { backend: 'wasm', adapter: null, fallbacks: [{ backend: 'webgpu', reason: broken.get('webgpu')! }] };
+      return { backend: 'webgpu', adapter: 'test adapter', fallbacks: [] };
+    },
+    activeDevice: () => (broken.has('webgpu') ? null : device),
+    markBroken: (name, reason) => void broken.set(name, reason),
+    loseDevice: (why) => lose({ message: why }),
+  };
+}
+
+let dbCount = 0;
+
+/** A fresh IndexedDB (fake-indexeddb) name for one test's saved runs. */
+export function freshDbName(): string {
+  return `lab-test-${process.pid}-${dbCount++}`;
+}
+
+export interface TestLabOptions {
+  config?: Partial<ExperimentConfig>;
+  backends?: BackendProvider;
+  /** The saved runs' database (a second lab on the same name is a reloaded page). */
+  dbName?: string;
+  /** Wraps the run store (to break saves). */
+  wrapStore?: (store: LabRunStore) => LabRunStore;
+  scheduler?: LabScheduler & { tickIntervals(): void };
+  hash?: string;
+}
+
+/** A lab over in-process actors, tf.js on WASM and fake-indexeddb, with the scheduler the test controls. */
+export function createTestLab(options: TestLabOptions = {}): { lab: Lab; scheduler: LabScheduler & { tickIntervals(): void }; dbName: string } {
+  const scheduler = options.scheduler ?? testScheduler();
+  const dbName = options.dbName ?? freshDbName();
+  let ids = 0;
+  const deps: LabDeps = {
+    defaults: { ...TEST_CONFIG, ...options.config },
+    createActor: async (o) => Object.assign(new InProcessActor(o), { backend: 'wasm' }) as LabActor,
+    backends: options.backends ?? wasmBackends,
+    openRunStore: async () => {
+      const store = await RunStore.open(dbName);
+      return options.wrapStore ? options.wrapStore(store) : store;
+    },
+    scheduler,
+    newRunId: () => `run-${process.pid}-${dbName}-${ids++}`,
+    autoplay: true,
+  };
+  return { lab: new Lab(options.hash ?? '', deps), scheduler, dbName };
+}
+
+/** Resolves once `condition()` holds; fails after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const start = performance.now();
+  while (!condition()) {
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** The weights of run `run`'s learner now. */
+export function learnerWeights(lab: Lab, run = 0): Promise<Float32Array[]> {
+  return lab.runs.slots[run]!.learner.getWeights();
+}
+
+export async function disposeLab(lab: Lab): Promise<void> {
+  await lab.runs.disposeRuns();
+  lab.playback.dispose();
+}
+
+export { tf };
