@@ -218,6 +218,10 @@ export class TrainingRun {
         const actorLoops = this.actors.map((_, i) => this.actorLoop(i));
         try {
           await this.learnerLoop();
+        } catch (e) {
+          // Recorded before the queue closes, so that the actors' loops end instead of replacing actors that the closed queue refuses.
+          this.failure ??= e instanceof Error ? e : new Error(String(e));
+          throw e;
         } finally {
           this.queue.close(new Error('training ended'));
           await Promise.allSettled(actorLoops);
@@ -336,7 +340,7 @@ export class TrainingRun {
         const unroll = await this.watched(actor.unroll(), `actor ${index}`);
         await this.queue.put(unroll);
       } catch (e) {
-        if (!this.active) break;
+        if (!this.active || this.failure) break;
         const reason = e instanceof Error ? e.message : String(e);
         if (this.options.replaceActor && (await this.replace(index, reason))) continue;
         this.failure = e instanceof Error ? e : new Error(reason);
