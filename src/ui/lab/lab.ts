@@ -3,7 +3,7 @@ import { decodeShareHash, encodeShareHash, type HideableControl } from '../../co
 import { comparisonRunConfig, presetById, type Preset } from '../../core/config/presets';
 import type { EnvSpec } from '../../core/envs/types';
 import { Learner, type LearnerState } from '../../core/learner/learner';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../core/model/checkpoint';
+import { checkpointOf, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../core/model/checkpoint';
 import { createNetwork } from '../../core/model/networks';
 import { setNetworkWeights } from '../../core/model/weights';
 import { PolicyPlayer } from '../../core/replay/policyPlayer';
@@ -355,23 +355,9 @@ export class Lab {
   async downloadModel(): Promise<Blob> {
     const slot = this.slots[0];
     const config = slot?.config ?? this.snapshot.config;
-    const spec = specOf(config);
     let checkpoint: Checkpoint;
     if (slot) {
-      const learner = slot.learner;
-      const optimizer = await learner.getOptimizerState();
-      checkpoint = {
-        config,
-        envId: config.env,
-        spec: networkSpecFor(config, spec),
-        network: networkFor(config, spec),
-        version: learner.version,
-        frames: learner.framesSeen,
-        weights: await learner.getWeights(),
-        optimizer: { name: learner.options.optimizer, ...optimizer },
-        ...(learner.popart ? { popart: learner.popart.getState() } : {}),
-        createdAt: new Date().toISOString(),
-      };
+      checkpoint = checkpointOf(config, await slot.learner.snapshot(), new Date().toISOString());
     } else if (this.restored) {
       checkpoint = this.restored;
     } else {
@@ -390,21 +376,14 @@ export class Lab {
       if (file.size > MAX_MODEL_BYTES) throw new Error(`the file is ${(file.size / 1e6).toFixed(0)} MB; a model file is at most ${MAX_MODEL_BYTES / 1e6} MB`);
       const checkpoint = decodeCheckpoint(await file.text());
       const current = this.slots[0]?.config;
-      if (current && current.env !== checkpoint.envId) {
+      if (current && current.env !== checkpoint.config.env) {
         throw new Error(
-          `it is a model of ${checkpoint.envId}, but the current run trains ${current.env}; press Reset first to switch the experiment to that model`,
+          `it is a model of ${checkpoint.config.env}, but the current run trains ${current.env}; press Reset first to switch the experiment to that model`,
         );
       }
       const spec = specOf(checkpoint.config);
-      if (checkpoint.envId !== checkpoint.config.env) throw new Error(`the file's environment (${checkpoint.envId}) does not match its settings (${checkpoint.config.env})`);
+      // The environment, spec and network follow from the file's settings (decodeCheckpoint checked the rest).
       const networkSpec = networkSpecFor(checkpoint.config, spec);
-      if (
-        checkpoint.spec.numActions !== spec.numActions ||
-        checkpoint.spec.observationShape.join() !== spec.observationShape.join() ||
-        (checkpoint.spec.numTasks ?? 1) !== networkSpec.numTasks
-      ) {
-        throw new Error(`the model's inputs/outputs do not fit ${checkpoint.envId}`);
-      }
       if (checkpoint.config.popart !== (checkpoint.popart !== undefined)) {
         throw new Error(checkpoint.config.popart ? 'its settings use PopArt but it holds no PopArt statistics' : 'it holds PopArt statistics but its settings do not use PopArt');
       }
@@ -431,7 +410,7 @@ export class Lab {
         latest: null,
         histories: [{ label: 'Run', history: new TrainingHistory() }],
         observationShape: spec.observationShape,
-        message: { kind: 'info', text: `Loaded a model of ${checkpoint.envId} (${checkpoint.frames.toLocaleString('en-US')} frames, ${checkpoint.version} updates). Press Train to continue training it.` },
+        message: { kind: 'info', text: `Loaded a model of ${checkpoint.config.env} (${checkpoint.frames.toLocaleString('en-US')} frames, ${checkpoint.version} updates). Press Train to continue training it.` },
       });
       this.set({ player: this.makePlayer(checkpoint.config, checkpoint.version, checkpoint.weights) });
     } catch (e) {
@@ -904,9 +883,6 @@ export class Lab {
     this.comparisonPreset = snapshot.slots.length > 1 && preset?.comparison ? preset : null;
     this.restored = {
       config: first.config,
-      envId: first.config.env,
-      spec: networkSpecFor(first.config, spec),
-      network: networkFor(first.config, spec),
       version: first.version,
       frames: first.frames,
       weights: first.weights,
@@ -1036,7 +1012,7 @@ async function captureSlot(slot: RunSlot): Promise<SavedSlot> {
     version,
     frames,
     weights: w,
-    optimizer: { name: learner.options.optimizer, ...o },
+    optimizer: o,
     ...(popart ? { popart } : {}),
     history,
     progress,
