@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assembleBatch } from '../../src/core/learner/batch';
 import { Learner, type LearnerState } from '../../src/core/learner/learner';
-import { CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint } from '../../src/core/model/checkpoint';
-import { checkRunSnapshot } from '../../src/core/persistence/runSnapshot';
+import { CHECKPOINT_VERSION, checkpointOf, decodeCheckpoint, encodeCheckpoint } from '../../src/core/model/checkpoint';
+import { checkRunSnapshot, savedSlotOf } from '../../src/core/persistence/runSnapshot';
 import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../../src/core/training/fromConfig';
 import { InProcessActor } from '../../src/core/training/inProcessActor';
 import { TrainingHistory } from '../../src/core/training/trainingHistory';
@@ -131,6 +131,14 @@ describe("saved runs in today's record shape (impala-lab.run-snapshot.v1, flat l
     const fresh = new Learner(learnerOptionsFor(slot.config, envSpecFor(slot.config)));
     fresh.restore(slot);
     expect(plain(await fresh.snapshot())).toEqual(plain(await learner.snapshot()));
+    // What the lab makes of an opened run for "Download model" and "Train": a checkpoint of its learner fields only.
+    const checkpoint = checkpointOf(slot.config, slot, opened.savedAt);
+    expect(Object.keys(checkpoint).sort()).toEqual(['config', 'createdAt', 'frames', 'optimizer', 'version', 'weights']);
+    expect(plain(decodeCheckpoint(encodeCheckpoint(checkpoint)))).toEqual(plain(slot));
+    // And a slot built again from the learner: the same record, field for field.
+    const again = savedSlotOf('Run', config, await fresh.snapshot(), { history: slot.history, progress: slot.progress });
+    expect(Object.keys(again).sort()).toEqual(Object.keys(record.slots[0]!).sort());
+    expect(plain(again)).toEqual(plain(slot));
     learner.dispose();
     fresh.dispose();
     actor.dispose();

@@ -4,7 +4,7 @@ import { impalaLoss } from '../agent/losses';
 import { policyEntropy } from '../agent/losses';
 import { PopArt, type PopArtState } from '../agent/popart';
 import { createNetwork, type Network, type NetworkConfig, type NetworkSpec } from '../model/networks';
-import { checkLearnerState } from '../model/learnerStateCheck';
+import { checkLearnerState, learnerStateOf } from '../model/learnerStateCheck';
 import { getNetworkWeights, setNetworkWeights } from '../model/weights';
 import { Adam } from '../optim/adam';
 import { clipByGlobalNorm } from '../optim/clipByGlobalNorm';
@@ -83,7 +83,7 @@ export interface LearnerState {
  * mismatch.
  */
 export function compatibleState(state: LearnerState, options: Pick<LearnerOptions, 'optimizer' | 'popart'>): LearnerState {
-  const { optimizer, popart, ...rest } = state;
+  const { optimizer, popart, ...rest } = learnerStateOf(state);
   return {
     ...rest,
     ...(optimizer && optimizer.name === options.optimizer ? { optimizer } : {}),

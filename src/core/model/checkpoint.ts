@@ -2,7 +2,7 @@ import { validateConfig, type ExperimentConfig } from '../config/experimentConfi
 import type { LearnerState } from '../learner/learner';
 import { tasksOf } from '../training/fromConfig';
 import { base64ToBytes, bytesToBase64 } from './base64';
-import { checkLearnerState, MAX_LEARNER_VALUES, type LearnerStateRules } from './learnerStateCheck';
+import { checkLearnerState, learnerStateOf, MAX_LEARNER_VALUES, type LearnerStateRules } from './learnerStateCheck';
 
 /** Identifies our checkpoint files. */
 export const CHECKPOINT_FORMAT = 'impala-lab-checkpoint';
@@ -27,9 +27,13 @@ export interface Checkpoint extends LearnerState {
   createdAt: string;
 }
 
-/** A checkpoint of a learner trained with `config`: its state (`await learner.snapshot()`), written at `createdAt` (an ISO time). */
+/**
+ * A checkpoint of a learner trained with `config`: its state
+ * (`await learner.snapshot()`, or a saved run's slot: only the learner's
+ * fields are taken), written at `createdAt` (an ISO time).
+ */
 export function checkpointOf(config: ExperimentConfig, state: LearnerState, createdAt: string): Checkpoint {
-  return { config, ...state, createdAt };
+  return { config, ...learnerStateOf(state), createdAt };
 }
 
 /** What a learner state trained with `config` must agree with: its tasks, its optimiser and PopArt. */

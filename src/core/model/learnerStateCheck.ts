@@ -143,3 +143,14 @@ export function checkLearnerState(value: unknown, rules: LearnerStateRules): Lea
   if (rules.popart === false && state.popart) throw new Error('the PopArt statistics do not match the settings: the state holds some (its run used PopArt), and the settings do not use PopArt');
   return state;
 }
+
+/** Only the learner's fields of a value that extends `LearnerState` (a checkpoint, a saved run's slot). */
+export function learnerStateOf(s: LearnerState): LearnerState {
+  return {
+    version: s.version,
+    frames: s.frames,
+    weights: s.weights,
+    ...(s.optimizer ? { optimizer: s.optimizer } : {}),
+    ...(s.popart ? { popart: s.popart } : {}),
+  };
+}

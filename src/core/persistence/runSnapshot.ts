@@ -1,6 +1,6 @@
 import type { LearnerState } from '../learner/learner';
 import { learnerStateRulesFor } from '../model/checkpoint';
-import { checkLearnerState } from '../model/learnerStateCheck';
+import { checkLearnerState, learnerStateOf } from '../model/learnerStateCheck';
 import { validateConfig, type ExperimentConfig } from '../config/experimentConfig';
 import type { Recording, ReplayStep } from '../replay/replay';
 import type { TrainingHistoryState } from '../training/trainingHistory';
@@ -35,14 +35,14 @@ export interface SavedSlot extends LearnerState {
   progress: RunProgress;
 }
 
-/** A saved run's slot: its learner's state with its label, settings and records. */
+/** A saved run's slot: its learner's state (`await learner.snapshot()`; only the learner's fields are taken) with its label, settings and records. */
 export function savedSlotOf(
   label: string,
   config: ExperimentConfig,
   state: LearnerState,
   records: { history: TrainingHistoryState; progress: RunProgress },
 ): SavedSlot {
-  return { label, config, ...state, history: records.history, progress: records.progress };
+  return { label, config, ...learnerStateOf(state), history: records.history, progress: records.progress };
 }
 
 export interface RunSnapshot {
