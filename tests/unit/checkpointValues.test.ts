@@ -112,7 +112,7 @@ describe('decodeCheckpoint checks values, not only structure', () => {
 
   it('refuses PopArt statistics of the wrong length, non-finite, with nu < mu^2, or absent when the config uses PopArt', () => {
     expect(decodePatched((j) => (j.popart = { mu: [0, 0], nu: [1, 1] }))).toThrow('checkpoint: the PopArt statistics are damaged: mu has 2 values, expected 1 (one per task)');
-    expect(decodePatched((j) => (j.popart.nu = [null]))).toThrow('the PopArt statistics are damaged: nu of task 0 is not a finite number (object)');
+    expect(decodePatched((j) => (j.popart.nu = [null]))).toThrow('the PopArt statistics are damaged: nu of task 0 is not a finite number (null)');
     expect(decodePatched((j) => (j.popart = { mu: [3], nu: [8.5] }))).toThrow('the PopArt statistics are damaged: nu of task 0 (8.5) is below mu^2 (9), so it is not a second moment');
     expect((decodePatched((j) => (j.popart = { mu: [3], nu: [9] }))() as LearnerState).popart).toEqual({ mu: [3], nu: [9] });
     expect(decodePatched((j) => delete j.popart)).toThrow('checkpoint: the PopArt statistics do not match the settings: they use PopArt, and the state holds no PopArt statistics');

@@ -52,7 +52,8 @@ const VARIANCE_TOLERANCE = 1e-9;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-const shown = (v: unknown): string => (typeof v === 'number' ? String(v) : typeof v === 'string' ? `'${v.slice(0, 40)}'` : v === undefined ? 'missing' : typeof v);
+const shown = (v: unknown): string =>
+  typeof v === 'number' ? String(v) : typeof v === 'string' ? `'${v.slice(0, 40)}'` : v === undefined ? 'missing' : v === null ? 'null' : typeof v;
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
 function nonFiniteCount(a: Float32Array): number {
