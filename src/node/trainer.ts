@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ExperimentConfig } from '../core/config/experimentConfig';
 import type { EnvSpec } from '../core/envs/types';
 import { Learner } from '../core/learner/learner';
-import { encodeCheckpoint, type Checkpoint } from '../core/model/checkpoint';
+import { checkpointOf, encodeCheckpoint } from '../core/model/checkpoint';
 import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../core/training/fromConfig';
 import { InProcessActor } from '../core/training/inProcessActor';
 import type { MetricsRecord } from '../core/training/metrics';
@@ -265,24 +265,10 @@ class CheckpointWriter {
     const { learner, config } = this;
     if (learner.version === this.writtenVersion) return;
     this.writtenVersion = learner.version;
-    const version = learner.version;
-    const frames = learner.framesSeen;
-    const state = Promise.all([learner.getWeights(), learner.getOptimizerState()]);
+    const state = learner.snapshot();
     this.pending = this.pending
       .then(async () => {
-        const [weights, optimizer] = await state;
-        const checkpoint: Checkpoint = {
-          config,
-          envId: config.env,
-          spec: learner.network.spec,
-          network: learner.network.config,
-          version,
-          frames,
-          weights,
-          optimizer: { name: learner.options.optimizer, ...optimizer },
-          ...(learner.popart ? { popart: learner.popart.getState() } : {}),
-          createdAt: new Date().toISOString(),
-        };
+        const checkpoint = checkpointOf(config, await state, new Date().toISOString());
         writeFileAtomic(this.path, encodeCheckpoint(checkpoint, learner.network.variables.map((v) => v.shape)));
       })
       .catch((e: unknown) => {

@@ -2,13 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { base64ToBytes, bytesToBase64 } from '../../src/core/model/base64';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../src/core/model/checkpoint';
 import { DEFAULT_CONFIG } from '../../src/core/config/experimentConfig';
+import { envSpecFor, networkSpecFor } from '../../src/core/training/fromConfig';
 
 function sample(): Checkpoint {
   return {
     config: { ...DEFAULT_CONFIG, seed: 7 },
-    envId: 'classic/CartPole-v1',
-    spec: { observationShape: [4], numActions: 2 },
-    network: { kind: 'mlp' },
     version: 12,
     frames: 960,
     weights: [Float32Array.from([1.5, -2, 3.25e-8, 3.4028234663852886e38]), Float32Array.from([0.1])],
@@ -34,19 +32,17 @@ describe('checkpoint', () => {
     expect(back.weights.map((w) => Array.from(w))).toEqual(c.weights.map((w) => Array.from(w)));
     expect(back.optimizer?.slots.map((w) => Array.from(w))).toEqual(c.optimizer!.slots.map((w) => Array.from(w)));
     expect(back.config).toEqual(c.config);
-    expect([back.version, back.frames, back.envId, back.network.kind]).toEqual([12, 960, 'classic/CartPole-v1', 'mlp']);
+    expect([back.version, back.frames, back.config.env, back.createdAt]).toEqual([12, 960, 'classic/CartPole-v1', '2026-11-21T00:00:00.000Z']);
   });
 
   it('round-trips a suite model: its number of tasks and PopArt statistics', () => {
     const c: Checkpoint = {
       ...sample(),
       config: { ...DEFAULT_CONFIG, env: 'suite/minatar', tasks: 'breakout,seaquest', popart: true },
-      envId: 'suite/minatar',
-      spec: { observationShape: [10, 10, 31], numActions: 6, numTasks: 2 },
       popart: { mu: [0.25, -3.5], nu: [1.5, 20.25] },
     };
     const back = decodeCheckpoint(encodeCheckpoint(c));
-    expect(back.spec).toEqual({ observationShape: [10, 10, 31], numActions: 6, numTasks: 2 });
+    expect(networkSpecFor(back.config, envSpecFor(back.config))).toEqual({ observationShape: [10, 10, 31], numActions: 6, numTasks: 2 });
     expect(back.popart).toEqual({ mu: [0.25, -3.5], nu: [1.5, 20.25] });
     const damaged = JSON.parse(encodeCheckpoint(c)) as { popart: { mu: unknown[] } };
     damaged.popart.mu = [1, 'x'];
@@ -59,7 +55,7 @@ describe('checkpoint', () => {
     const good = encodeCheckpoint(sample());
     expect(() => decodeCheckpoint('PK\u0003\u0004 not json')).toThrow(/not JSON/);
     expect(() => decodeCheckpoint('{"hello": 1}')).toThrow(/not an IMPALA Lab model file/);
-    expect(() => decodeCheckpoint(good.replace('"formatVersion":1', '"formatVersion":99'))).toThrow(/version 99 is not supported/);
+    expect(() => decodeCheckpoint(good.replace('"formatVersion":2', '"formatVersion":99'))).toThrow(/version 99 is not supported/);
     const j = JSON.parse(good);
     j.weights[0].length = 5;
     expect(() => decodeCheckpoint(JSON.stringify(j))).toThrow(/weight array 0 holds 4 values, expected 5/);

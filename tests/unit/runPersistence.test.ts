@@ -146,9 +146,9 @@ describe('checking what storage hands back', () => {
     expect(() => checkRunSnapshot(undefined)).toThrow('the saved checkpoint is missing');
     expect(() => checkRunSnapshot(broken((s) => (s.slots = [])))).toThrow(/holds no run/);
     expect(() => checkRunSnapshot(broken((s) => (s.slots[0]!.weights = [new Float32Array([NaN])])))).toThrow(/not finite/);
-    expect(() => checkRunSnapshot(broken((s) => ((s.slots[0] as { weights: unknown }).weights = [[1, 2]])))).toThrow(/no weights/);
+    expect(() => checkRunSnapshot(broken((s) => ((s.slots[0] as { weights: unknown }).weights = [[1, 2]])))).toThrow(/run 1 has a damaged learner state: weight array 0 is not an array of float32 values/);
     expect(() => checkRunSnapshot(broken((s) => ((s.slots[0]!.config as { batchSize: unknown }).batchSize = -3)))).toThrow(/invalid settings/);
-    expect(() => checkRunSnapshot(broken((s) => (s.slots[0]!.version = 1.5)))).toThrow(/learner counters/);
+    expect(() => checkRunSnapshot(broken((s) => (s.slots[0]!.version = 1.5)))).toThrow(/the update counter \(version\) must be a non-negative integer, not 1.5/);
     expect(() => checkRunSnapshot(broken((s) => (s.slots[0]!.popart = { mu: [0], nu: [1] })))).toThrow(/PopArt statistics do not match/);
     expect(() => checkRunSnapshot(broken((s) => (s.slots[0]!.progress.recentLengths = [1])))).toThrow(/recent episodes/);
     // A setting this version does not know (from a newer lab) is ignored, not fatal.

@@ -12,7 +12,7 @@ import { createEnv } from '../../src/core/envs/registry';
 import { decodeCheckpoint } from '../../src/core/model/checkpoint';
 import { createNetwork } from '../../src/core/model/networks';
 import { getNetworkWeights } from '../../src/core/model/weights';
-import { networkFor } from '../../src/core/training/fromConfig';
+import { envSpecFor, networkFor, networkSpecFor } from '../../src/core/training/fromConfig';
 import type { MetricsRecord } from '../../src/core/training/metrics';
 import { useWasmBackend } from '../../src/node/tfWasm';
 import { runTrainer } from '../../src/node/trainer';
@@ -107,7 +107,7 @@ describe('npm run train (the CLI as a child process)', () => {
     } finally {
       network.dispose();
     }
-    expect(checkpoint).toMatchObject({ envId: 'classic/CartPole-v1', version: last.updates, frames: last.frames });
+    expect(checkpoint).toMatchObject({ config: { env: 'classic/CartPole-v1' }, version: last.updates, frames: last.frames });
     expect(checkpoint.optimizer?.name).toBe('rmsprop');
     expect(checkpoint.optimizer?.slots.length).toBe(checkpoint.weights.length);
   });
@@ -127,7 +127,8 @@ describe('npm run train (the CLI as a child process)', () => {
     expect(stdout).toMatch(/^ {2}breakout +[\d,]+ +\d+/m);
     expect(stdout).toMatch(/^normalised score: median/m);
     const checkpoint = decodeCheckpoint(readFileSync(join(out, 'checkpoint.json'), 'utf8'));
-    expect(checkpoint.spec).toEqual({ observationShape: [10, 10, 31], numActions: 6, numTasks: 2 });
+    // The network's spec follows from the checkpoint's config (format version 2 stores no copy of it).
+    expect(networkSpecFor(checkpoint.config, envSpecFor(checkpoint.config))).toEqual({ observationShape: [10, 10, 31], numActions: 6, numTasks: 2 });
     expect(checkpoint.popart?.mu).toHaveLength(2);
   });
 

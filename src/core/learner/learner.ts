@@ -4,6 +4,7 @@ import { impalaLoss } from '../agent/losses';
 import { policyEntropy } from '../agent/losses';
 import { PopArt, type PopArtState } from '../agent/popart';
 import { createNetwork, type Network, type NetworkConfig, type NetworkSpec } from '../model/networks';
+import { checkLearnerState, learnerStateOf } from '../model/learnerStateCheck';
 import { getNetworkWeights, setNetworkWeights } from '../model/weights';
 import { Adam } from '../optim/adam';
 import { clipByGlobalNorm } from '../optim/clipByGlobalNorm';
@@ -44,16 +45,50 @@ export interface LearnerOptions {
   popart?: { beta: number } | null;
 }
 
-/** A learner's state in main memory: what `Learner.restore` takes (a checkpoint's, or a run's copy). */
+export type OptimizerName = LearnerOptions['optimizer'];
+
+/** An optimiser's statistics (`Optimizer.getState()`), tagged with the optimiser that keeps them. */
+export interface OptimizerState {
+  name: OptimizerName;
+  /** Updates the optimiser has applied. */
+  step: number;
+  /** Its slot arrays in the optimiser's order (RMSProp: one per weight array; Adam: m then v). */
+  slots: Float32Array[];
+}
+
+/**
+ * Everything a learner learned, as plain arrays: what `Learner.snapshot()`
+ * returns and `Learner.restore()` takes. A model file (`Checkpoint`) and a
+ * saved run (`SavedSlot`) are this plus their own fields; states from
+ * outside are checked by `checkLearnerState`.
+ */
 export interface LearnerState {
   /** Updates applied (the weights' version). */
   version: number;
   /** Environment frames learned from. */
   frames: number;
+  /** The network's parameters, in `network.variables` order. */
   weights: readonly Float32Array[];
-  /** Optimiser step and slots; absent: fresh optimiser statistics. */
-  optimizer?: { step: number; slots: Float32Array[] };
+  /** Optimiser statistics; absent: the learner keeps its own (fresh, for a new learner). */
+  optimizer?: OptimizerState;
+  /** PopArt's per-task statistics, for a learner with PopArt. */
   popart?: PopArtState;
+}
+
+/**
+ * What of `state` a learner with `options` can take, for a model continued
+ * under changed settings: the optimiser statistics only if the same
+ * optimiser kept them, PopArt's only if the learner uses PopArt (a learner
+ * with PopArt still refuses a state without). `restore` itself refuses any
+ * mismatch.
+ */
+export function compatibleState(state: LearnerState, options: Pick<LearnerOptions, 'optimizer' | 'popart'>): LearnerState {
+  const { optimizer, popart, ...rest } = learnerStateOf(state);
+  return {
+    ...rest,
+    ...(optimizer && optimizer.name === options.optimizer ? { optimizer } : {}),
+    ...(popart && options.popart ? { popart } : {}),
+  };
 }
 
 /** What one update measured; loss terms are sums over the batch's T x cols steps, as optimised. */
@@ -126,19 +161,56 @@ export class Learner {
     setNetworkWeights(this.network, weights);
   }
 
-  getOptimizerState(): Promise<{ step: number; slots: Float32Array[] }> {
-    return this.optimizer.getState();
+  async getOptimizerState(): Promise<OptimizerState> {
+    return { name: this.optimizer.name, ...(await this.optimizer.getState()) };
   }
 
-  /** Restores counters, weights, optimiser state and PopArt statistics (e.g. from a checkpoint). */
+  /**
+   * Everything this learner learned, the exact inverse of `restore`. The
+   * counters and PopArt's statistics are read now and the weight and
+   * optimiser reads are issued now, so called between updates the state is
+   * of one version even if the next update starts before it resolves.
+   */
+  async snapshot(): Promise<LearnerState> {
+    const now = this.counters();
+    const [weights, optimizer] = await Promise.all([this.getWeights(), this.getOptimizerState()]);
+    return { ...now, weights, optimizer };
+  }
+
+  /**
+   * This learner's state with weights and optimiser statistics the caller
+   * already holds (a training run reads the weights after every update and
+   * copies the optimiser only now and then): the counters and PopArt's
+   * statistics as of now.
+   */
+  stateWith(weights: readonly Float32Array[], optimizer: OptimizerState | undefined): LearnerState {
+    return { ...this.counters(), weights, ...(optimizer ? { optimizer } : {}) };
+  }
+
+  private counters(): Pick<LearnerState, 'version' | 'frames' | 'popart'> {
+    return { version: this.updates, frames: this.frames, ...(this.popart ? { popart: this.popart.getState() } : {}) };
+  }
+
+  /**
+   * Restores counters, weights, optimiser state and PopArt statistics (a
+   * `snapshot()`, a checkpoint's, a saved run's). Everything is checked
+   * first (`checkLearnerState` against this learner's settings, then the
+   * weights' sizes against the network), so a state that does not fit
+   * throws and leaves the learner as it was. An optimiser state of another
+   * optimiser is refused: pass the state through `compatibleState` to drop it.
+   */
   restore(state: LearnerState): void {
-    if (state.popart && !this.popart) throw new Error('Learner: the saved run used PopArt, this learner does not');
-    if (this.popart && !state.popart) throw new Error('Learner: this learner uses PopArt, the saved run has no PopArt statistics');
-    setNetworkWeights(this.network, state.weights);
-    if (state.optimizer) this.optimizer.setState(state.optimizer);
-    if (state.popart) this.popart!.setState(state.popart);
-    this.updates = state.version;
-    this.frames = state.frames;
+    let checked: LearnerState;
+    try {
+      checked = checkLearnerState(state, { numTasks: this.network.spec.numTasks ?? 1, optimizer: this.optimizer.name, popart: this.popart !== null });
+    } catch (e) {
+      throw new Error(`Learner: cannot restore this state: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    setNetworkWeights(this.network, checked.weights);
+    if (checked.optimizer) this.optimizer.setState(checked.optimizer);
+    if (checked.popart) this.popart!.setState(checked.popart);
+    this.updates = checked.version;
+    this.frames = checked.frames;
   }
 
   /**

@@ -1,48 +1,63 @@
 import { validateConfig, type ExperimentConfig } from '../config/experimentConfig';
-import type { NetworkConfig, NetworkSpec } from './networks';
-import type { PopArtState } from '../agent/popart';
+import type { LearnerState } from '../learner/learner';
+import { tasksOf } from '../training/fromConfig';
 import { base64ToBytes, bytesToBase64 } from './base64';
+import { checkLearnerState, learnerStateOf, MAX_LEARNER_VALUES, type LearnerStateRules } from './learnerStateCheck';
 
 /** Identifies our checkpoint files. */
 export const CHECKPOINT_FORMAT = 'impala-lab-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+/**
+ * The file format written. Version 1 also stored `envId`, `spec` (the
+ * network's inputs and outputs) and `network` (its kind), which all follow
+ * from the config; version 2 drops them. Both are read.
+ */
+export const CHECKPOINT_VERSION = 2;
 
 /**
  * A trained model with everything needed to use or resume it: the
- * experiment config, the environment's spec, the resolved network, learner
- * counters, the weights and (optionally) the optimiser state. Stored as one
- * JSON document with float32 arrays in base64 (little-endian), so the same
- * file is written by the headless trainer and loaded by the browser lab.
+ * experiment config, the learner's state (`Learner.snapshot()`), and when it
+ * was written. The environment, the network's spec and the network follow
+ * from the config (`envSpecFor`, `networkSpecFor`, `networkFor`). Stored as
+ * one JSON document with float32 arrays in base64 (little-endian), so the
+ * same file is written by the headless trainer and loaded by the browser lab.
  */
-export interface Checkpoint {
+export interface Checkpoint extends LearnerState {
   config: ExperimentConfig;
-  envId: string;
-  spec: NetworkSpec;
-  network: NetworkConfig;
-  /** Learner version (updates applied) and frames consumed. */
-  version: number;
-  frames: number;
-  weights: Float32Array[];
-  optimizer?: { name: string; step: number; slots: Float32Array[] };
-  /** PopArt's per-task statistics, for a run that uses PopArt. */
-  popart?: PopArtState;
   /** ISO time the checkpoint was written. */
   createdAt: string;
 }
 
+/**
+ * A checkpoint of a learner trained with `config`: its state
+ * (`await learner.snapshot()`, or a saved run's slot: only the learner's
+ * fields are taken), written at `createdAt` (an ISO time).
+ */
+export function checkpointOf(config: ExperimentConfig, state: LearnerState, createdAt: string): Checkpoint {
+  return { config, ...learnerStateOf(state), createdAt };
+}
+
+/** What a learner state trained with `config` must agree with: its tasks, its optimiser and PopArt. */
+export function learnerStateRulesFor(config: ExperimentConfig): LearnerStateRules {
+  return { numTasks: Math.max(1, tasksOf(config).length), optimizer: config.optimizer, popart: config.popart };
+}
+
+interface EncodedArray {
+  length: number;
+  data: string;
+}
+
+/** The file, format version 2. */
 interface CheckpointJson {
   format: typeof CHECKPOINT_FORMAT;
-  formatVersion: number;
+  formatVersion: typeof CHECKPOINT_VERSION;
   createdAt: string;
-  envId: string;
-  spec: NetworkSpec;
-  network: NetworkConfig;
   config: ExperimentConfig;
   version: number;
   frames: number;
-  weights: { shape?: number[]; length: number; data: string }[];
-  optimizer?: { name: string; step: number; slots: { length: number; data: string }[] };
-  popart?: PopArtState;
+  /** Each array's shape is informative only (the network's come from the config). */
+  weights: (EncodedArray & { shape?: number[] })[];
+  optimizer?: { name: string; step: number; slots: EncodedArray[] };
+  popart?: { mu: number[]; nu: number[] };
 }
 
 function encodeArray(a: Float32Array): { length: number; data: string } {
@@ -54,11 +69,12 @@ function encodeArray(a: Float32Array): { length: number; data: string } {
 
 function decodeArray(entry: unknown, what: string): Float32Array {
   const e = entry as { length?: unknown; data?: unknown } | null;
-  if (!e || typeof e !== 'object' || !Number.isInteger(e.length) || typeof e.data !== 'string') {
+  if (!e || typeof e !== 'object' || !Number.isSafeInteger(e.length) || (e.length as number) < 0 || typeof e.data !== 'string') {
     throw new Error(`checkpoint: ${what} is not an encoded array`);
   }
-  const bytes = base64ToBytes(e.data);
   const length = e.length as number;
+  if (length > MAX_LEARNER_VALUES) throw new Error(`checkpoint: ${what} claims ${length.toLocaleString('en-US')} values, more than the ${MAX_LEARNER_VALUES.toLocaleString('en-US')} this lab accepts`);
+  const bytes = base64ToBytes(e.data);
   if (bytes.length !== length * 4) throw new Error(`checkpoint: ${what} holds ${bytes.length / 4} values, expected ${length} (truncated file?)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(length);
@@ -66,15 +82,12 @@ function decodeArray(entry: unknown, what: string): Float32Array {
   return out;
 }
 
-/** Serialises a checkpoint to JSON text. */
-export function encodeCheckpoint(c: Checkpoint, shapes?: readonly number[][]): string {
+/** Serialises a checkpoint to JSON text (format version 2); `shapes` (the variables' shapes) are stored for readers' information. */
+export function encodeCheckpoint(c: Checkpoint, shapes?: readonly (readonly number[])[]): string {
   const json: CheckpointJson = {
     format: CHECKPOINT_FORMAT,
     formatVersion: CHECKPOINT_VERSION,
     createdAt: c.createdAt,
-    envId: c.envId,
-    spec: c.spec,
-    network: c.network,
     config: c.config,
     version: c.version,
     frames: c.frames,
@@ -86,9 +99,32 @@ export function encodeCheckpoint(c: Checkpoint, shapes?: readonly number[][]): s
 }
 
 /**
- * Parses checkpoint text. Anything that is not one of our checkpoints, or
- * is damaged, throws an Error whose message says what is wrong; whether the
- * weights fit a given network is checked when they are set.
+ * A format-version-1 file as version 2: its `envId`, `spec` and `network`
+ * are dropped (they follow from its config; every writer derived them from
+ * it). Its environment is still compared with the config's, which catches a
+ * hand-edited file; its weights are checked against the network the config
+ * describes when they are set.
+ */
+function migrateV1(j: Record<string, unknown>): Record<string, unknown> {
+  const { envId, spec, network, ...rest } = j;
+  void spec;
+  void network;
+  const config = j.config as { env?: unknown } | null;
+  if (typeof envId !== 'string') throw new Error('checkpoint: the environment is missing (format version 1)');
+  if (config && typeof config === 'object' && config.env !== envId) {
+    throw new Error(`checkpoint: the file's environment (${envId}) does not match its settings (${String(config.env)})`);
+  }
+  return { ...rest, formatVersion: 2 };
+}
+
+/**
+ * Parses checkpoint text (format version 2, or 1 migrated). Anything that is
+ * not one of our checkpoints, or is damaged, throws an Error whose message
+ * says what is wrong: the structure, and the values (`checkLearnerState`:
+ * finite weights and optimiser slots of the right count and lengths,
+ * counters that are non-negative integers, PopArt statistics of the
+ * config's tasks, an optimiser state of the config's optimiser). Whether the
+ * weights fit the config's network is checked when they are set.
  */
 export function decodeCheckpoint(text: string): Checkpoint {
   let json: unknown;
@@ -97,47 +133,33 @@ export function decodeCheckpoint(text: string): Checkpoint {
   } catch {
     throw new Error('checkpoint: the file is not JSON (is it an IMPALA Lab model file?)');
   }
-  const j = json as Partial<CheckpointJson> | null;
-  if (!j || typeof j !== 'object' || j.format !== CHECKPOINT_FORMAT) {
+  if (!json || typeof json !== 'object' || Array.isArray(json) || (json as { format?: unknown }).format !== CHECKPOINT_FORMAT) {
     throw new Error(`checkpoint: not an IMPALA Lab model file (expected format '${CHECKPOINT_FORMAT}')`);
   }
+  let j = json as Record<string, unknown>;
+  if (j.formatVersion === 1) j = migrateV1(j);
   if (j.formatVersion !== CHECKPOINT_VERSION) {
-    throw new Error(`checkpoint: format version ${String(j.formatVersion)} is not supported (this lab reads version ${CHECKPOINT_VERSION})`);
+    throw new Error(`checkpoint: format version ${String(j.formatVersion)} is not supported (this lab reads versions 1 to ${CHECKPOINT_VERSION})`);
   }
-  if (typeof j.envId !== 'string' || !j.spec || !Array.isArray(j.spec.observationShape) || !Number.isInteger(j.spec.numActions)) {
-    throw new Error('checkpoint: the environment or its spec is missing');
-  }
-  if (!j.network || typeof j.network.kind !== 'string') throw new Error('checkpoint: the network description is missing');
-  if (!Number.isInteger(j.version) || !Number.isFinite(j.frames)) throw new Error('checkpoint: the learner counters are missing');
-  if (!Array.isArray(j.weights) || j.weights.length === 0) throw new Error('checkpoint: no weights');
   const { config, problems } = validateConfig(j.config);
   if (problems.length > 0) throw new Error(`checkpoint: its config is invalid: ${problems.join('; ')}`);
-  const weights = j.weights.map((w, i) => decodeArray(w, `weight array ${i}`));
-  let optimizer: Checkpoint['optimizer'];
-  if (j.optimizer) {
-    const o = j.optimizer;
-    if (typeof o.name !== 'string' || !Number.isInteger(o.step) || !Array.isArray(o.slots)) throw new Error('checkpoint: the optimiser state is damaged');
-    optimizer = { name: o.name, step: o.step, slots: o.slots.map((s, i) => decodeArray(s, `optimiser slot ${i}`)) };
-  }
-  const numTasks = j.spec.numTasks ?? 1;
-  if (!Number.isInteger(numTasks) || numTasks < 1) throw new Error('checkpoint: the number of tasks is damaged');
-  let popart: PopArtState | undefined;
-  if (j.popart !== undefined) {
-    const p = j.popart as Partial<PopArtState> | null;
-    const numbers = (a: unknown): a is number[] => Array.isArray(a) && a.length === numTasks && a.every((v) => typeof v === 'number' && Number.isFinite(v));
-    if (!p || !numbers(p.mu) || !numbers(p.nu)) throw new Error(`checkpoint: the PopArt statistics are damaged (expected ${numTasks} finite numbers each)`);
-    popart = { mu: [...p.mu], nu: [...p.nu] };
-  }
-  return {
-    config,
-    envId: j.envId,
-    spec: { observationShape: [...j.spec.observationShape], numActions: j.spec.numActions, ...(numTasks > 1 ? { numTasks } : {}) },
-    network: j.network,
-    version: j.version!,
-    frames: j.frames!,
-    weights,
-    ...(optimizer ? { optimizer } : {}),
-    ...(popart ? { popart } : {}),
-    createdAt: typeof j.createdAt === 'string' ? j.createdAt : '',
+  if (!Array.isArray(j.weights)) throw new Error('checkpoint: no weights');
+  const candidate: Record<string, unknown> = {
+    version: j.version,
+    frames: j.frames,
+    weights: j.weights.map((w, i) => decodeArray(w, `weight array ${i}`)),
   };
+  if (j.optimizer !== undefined) {
+    const o = j.optimizer as { slots?: unknown } | null;
+    if (!o || typeof o !== 'object' || !Array.isArray(o.slots)) throw new Error('checkpoint: the optimiser state is damaged');
+    candidate.optimizer = { ...o, slots: o.slots.map((s, i) => decodeArray(s, `optimiser slot ${i}`)) };
+  }
+  if (j.popart !== undefined) candidate.popart = j.popart;
+  let state: LearnerState;
+  try {
+    state = checkLearnerState(candidate, learnerStateRulesFor(config));
+  } catch (e) {
+    throw new Error(`checkpoint: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+  return checkpointOf(config, state, typeof j.createdAt === 'string' ? j.createdAt : '');
 }

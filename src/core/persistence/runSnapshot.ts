@@ -1,4 +1,6 @@
-import type { PopArtState } from '../agent/popart';
+import type { LearnerState } from '../learner/learner';
+import { learnerStateRulesFor } from '../model/checkpoint';
+import { checkLearnerState, learnerStateOf } from '../model/learnerStateCheck';
 import { validateConfig, type ExperimentConfig } from '../config/experimentConfig';
 import type { Recording, ReplayStep } from '../replay/replay';
 import type { TrainingHistoryState } from '../training/trainingHistory';
@@ -18,20 +20,29 @@ import type { RunProgress } from '../training/trainingRun';
 
 export const RUN_SNAPSHOT_FORMAT = 'impala-lab.run-snapshot.v1';
 
-/** One run of the experiment (two for a side-by-side comparison). */
-export interface SavedSlot {
+/**
+ * One run of the experiment (two for a side-by-side comparison): its
+ * learner's state (`Learner.snapshot()`, restored with `Learner.restore`)
+ * and its records. The learner's fields are stored flat, as the first
+ * version of the lab stored them, so records saved by it open unchanged.
+ */
+export interface SavedSlot extends LearnerState {
   label: string;
   config: ExperimentConfig;
-  /** Learner version (updates applied) and frames learned from. */
-  version: number;
-  frames: number;
-  weights: Float32Array[];
-  optimizer?: { name: string; step: number; slots: Float32Array[] };
-  popart?: PopArtState;
   /** `TrainingHistory.toState()`; checked by `TrainingHistory.fromState` when restored. */
   history: TrainingHistoryState;
   /** Where the run's records stood (episodes, skipped updates, restarts, time, the last 100 episodes). */
   progress: RunProgress;
+}
+
+/** A saved run's slot: its learner's state (`await learner.snapshot()`; only the learner's fields are taken) with its label, settings and records. */
+export function savedSlotOf(
+  label: string,
+  config: ExperimentConfig,
+  state: LearnerState,
+  records: { history: TrainingHistoryState; progress: RunProgress },
+): SavedSlot {
+  return { label, config, ...learnerStateOf(state), history: records.history, progress: records.progress };
 }
 
 export interface RunSnapshot {
@@ -92,7 +103,6 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isI
 const isNonNegative = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 const isNumberArray = (v: unknown, finite = false): v is number[] =>
   Array.isArray(v) && v.every((x) => typeof x === 'number' && (!finite || Number.isFinite(x)));
-const isFloatArrays = (v: unknown): v is Float32Array[] => Array.isArray(v) && v.every((a) => a instanceof Float32Array);
 
 /** A config read back from storage: settings this version does not know are ignored, any other problem makes it damaged. */
 function checkConfig(value: unknown, what: string): ExperimentConfig {
@@ -118,27 +128,16 @@ function checkProgress(value: unknown, what: string): RunProgress {
 function checkSlot(value: unknown, index: number): SavedSlot {
   const what = `run ${index + 1}`;
   if (!isObject(value)) throw new Error(`${what} is missing`);
-  const { label, version, frames, weights, optimizer, popart, history } = value;
+  const { label, history } = value;
   if (typeof label !== 'string') throw new Error(`${what} has no label`);
   const config = checkConfig(value.config, what);
-  if (!isCount(version) || !isNonNegative(frames)) throw new Error(`${what} has damaged learner counters`);
-  if (!isFloatArrays(weights) || weights.length === 0) throw new Error(`${what} has no weights`);
-  if (weights.some((w) => w.some((x) => !Number.isFinite(x)))) throw new Error(`${what} has weights that are not finite numbers`);
-  const slot: SavedSlot = { label, config, version, frames, weights, history: history as TrainingHistoryState, progress: checkProgress(value.progress, what) };
-  if (optimizer !== undefined) {
-    if (!isObject(optimizer) || typeof optimizer.name !== 'string' || !isCount(optimizer.step) || !isFloatArrays(optimizer.slots)) {
-      throw new Error(`${what} has a damaged optimiser state`);
-    }
-    slot.optimizer = { name: optimizer.name, step: optimizer.step, slots: optimizer.slots };
+  let state: LearnerState;
+  try {
+    state = checkLearnerState(value, learnerStateRulesFor(config));
+  } catch (e) {
+    throw new Error(`${what} has a damaged learner state: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  if (popart !== undefined) {
-    if (!isObject(popart) || !isNumberArray(popart.mu, true) || !isNumberArray(popart.nu, true) || popart.mu.length !== popart.nu.length) {
-      throw new Error(`${what} has damaged PopArt statistics`);
-    }
-    slot.popart = { mu: [...popart.mu], nu: [...popart.nu] };
-  }
-  if (config.popart !== (slot.popart !== undefined)) throw new Error(`${what}'s PopArt statistics do not match its settings`);
-  return slot;
+  return savedSlotOf(label, config, state, { history: history as TrainingHistoryState, progress: checkProgress(value.progress, what) });
 }
 
 /**

@@ -210,7 +210,7 @@ export class TrainingRun {
       const learner = this.learner;
       const weights = await learner.getWeights();
       this.publisher.publish(learner.version, weights);
-      if (this.options.replaceLearner) this.saved = this.stateOf(learner, weights, await learner.getOptimizerState());
+      if (this.options.replaceLearner) this.saved = learner.stateWith(weights, await learner.getOptimizerState());
       started();
       if (this.options.deterministic) {
         await this.runDeterministic();
@@ -404,16 +404,6 @@ export class TrainingRun {
     }
   }
 
-  private stateOf(learner: Learner, weights: readonly Float32Array[], optimizer: LearnerState['optimizer']): LearnerState {
-    return {
-      version: learner.version,
-      frames: learner.framesSeen,
-      weights,
-      ...(optimizer ? { optimizer } : {}),
-      ...(learner.popart ? { popart: learner.popart.getState() } : {}),
-    };
-  }
-
   /**
    * One update of the current learner and the reads that follow it (new
    * weights; the optimiser state when a copy is due), abandoned when
@@ -479,7 +469,7 @@ export class TrainingRun {
     if (this.options.replaceLearner) {
       if (optimizer) this.appliedSinceOptimizerCopy = 0;
       else if (result.applied) this.appliedSinceOptimizerCopy++;
-      this.saved = this.stateOf(learner, weights ?? this.saved!.weights, optimizer ?? this.saved!.optimizer);
+      this.saved = learner.stateWith(weights ?? this.saved!.weights, optimizer ?? this.saved!.optimizer);
     }
     const t4 = scheduler.now();
     this.metrics.addEpisodes(batch.episodeReturns, batch.episodeLengths, batch.episodeTaskIds);
