@@ -1,7 +1,7 @@
 import type { PopArtState } from '../agent/popart';
 import { validateConfig, type ExperimentConfig } from '../config/experimentConfig';
 import type { Recording, ReplayStep } from '../replay/replay';
-import type { TrainingHistoryState } from '../training/trainingHistory';
+import type { TrainingHistoryState } from '../telemetry/trainingHistory';
 import type { RunProgress } from '../training/trainingRun';
 
 /**

@@ -5,7 +5,7 @@ import type { Learner, LearnerState, UpdateResult } from '../learner/learner';
 import { BoundedQueue } from '../learner/unrollQueue';
 import { tasksOf } from './fromConfig';
 import { InFlightCalls } from './inFlightCalls';
-import { MetricsTracker, type MetricsRecord } from './metrics';
+import { MetricsTracker, type MetricsRecord } from '../telemetry/metrics';
 import { WeightPublisher } from './weightPublisher';
 
 /** An actor as the run sees it: in-process, in a Web Worker or in a Node worker thread. */

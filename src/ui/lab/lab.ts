@@ -11,8 +11,8 @@ import { RecordingStore } from '../../core/replay/recordingStore';
 import { actorOptionsFor, envOptionsFor, envSpecFor, learnerOptionsFor, networkFor, networkSpecFor, tasksOf } from '../../core/training/fromConfig';
 import { PopArt } from '../../core/agent/popart';
 import { suiteTaskEnvId } from '../../core/suite/minatarSuite';
-import type { MetricsRecord } from '../../core/training/metrics';
-import { TrainingHistory } from '../../core/training/trainingHistory';
+import type { MetricsRecord } from '../../core/telemetry/metrics';
+import { TrainingHistory } from '../../core/telemetry/trainingHistory';
 import { TrainingRun, type ActorHandle, type RunProgress, type Scheduler } from '../../core/training/trainingRun';
 import {
   checkRecording,
