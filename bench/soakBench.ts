@@ -7,7 +7,7 @@ import { DEFAULT_CONFIG, type ExperimentConfig } from '../src/core/config/experi
 import { createEnv } from '../src/core/envs/registry';
 import { Learner } from '../src/core/learner/learner';
 import { actorOptionsFor, learnerOptionsFor } from '../src/core/training/fromConfig';
-import { HISTORY_CHARTS, TrainingHistory, type HistoryChart } from '../src/core/training/trainingHistory';
+import { HISTORY_CHARTS, TrainingHistory, type HistoryChart } from '../src/core/telemetry/trainingHistory';
 import { TrainingRun } from '../src/core/training/trainingRun';
 import { launchChromium, serveDist, watchPage } from '../tests/browser/support/browser';
 import { formatInt, formatTable } from './table';

@@ -6,7 +6,7 @@ import { CHECKPOINT_VERSION, checkpointOf, decodeCheckpoint, encodeCheckpoint } 
 import { checkRunSnapshot, savedSlotOf } from '../../src/core/persistence/runSnapshot';
 import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../../src/core/training/fromConfig';
 import { InProcessActor } from '../../src/core/training/inProcessActor';
-import { TrainingHistory } from '../../src/core/training/trainingHistory';
+import { TrainingHistory } from '../../src/core/telemetry/trainingHistory';
 import type { ExperimentConfig } from '../../src/core/config/experimentConfig';
 import { useWasmBackend } from '../../src/node/tfWasm';
 

@@ -7,7 +7,7 @@ import { checkLearnerState, MAX_LEARNER_VALUES } from '../../src/core/model/lear
 import { checkRunSnapshot, RUN_SNAPSHOT_FORMAT } from '../../src/core/persistence/runSnapshot';
 import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../../src/core/training/fromConfig';
 import { InProcessActor } from '../../src/core/training/inProcessActor';
-import { TrainingHistory } from '../../src/core/training/trainingHistory';
+import { TrainingHistory } from '../../src/core/telemetry/trainingHistory';
 import { useWasmBackend } from '../../src/node/tfWasm';
 
 /** A real learner's state after one update on CartPole (with PopArt: numTasks 1), and its config. */

@@ -16,9 +16,9 @@ import { RecordingStore } from '../../src/core/replay/recordingStore';
 import type { Recording } from '../../src/core/replay/replay';
 import { actorOptionsFor, learnerOptionsFor } from '../../src/core/training/fromConfig';
 import { InProcessActor } from '../../src/core/training/inProcessActor';
-import type { MetricsRecord } from '../../src/core/training/metrics';
-import { SeriesBuffer } from '../../src/core/training/seriesBuffer';
-import { TrainingHistory } from '../../src/core/training/trainingHistory';
+import type { MetricsRecord } from '../../src/core/telemetry/metrics';
+import { SeriesBuffer } from '../../src/core/telemetry/seriesBuffer';
+import { TrainingHistory } from '../../src/core/telemetry/trainingHistory';
 import { TrainingRun } from '../../src/core/training/trainingRun';
 import { useWasmBackend } from '../../src/node/tfWasm';
 

@@ -5,10 +5,10 @@ import { DEFAULT_CONFIG, type ExperimentConfig } from '../../src/core/config/exp
 import { presetById, presetRuns } from '../../src/core/config/presets';
 import type { MinAtarGameName } from '../../src/core/envs/minatar/game';
 import { RANDOM_SCORES, REFERENCE_SCORES } from '../../src/core/suite/scores';
-import type { MetricsRecord, TaskRecord } from '../../src/core/training/metrics';
-import { TrainingHistory } from '../../src/core/training/trainingHistory';
+import type { MetricsRecord, TaskRecord } from '../../src/core/telemetry/metrics';
+import { TrainingHistory } from '../../src/core/telemetry/trainingHistory';
 import { SuiteScores } from '../../src/ui/components/SuiteScores';
-import { gamesOf, runScores, singlesSummary } from '../../src/core/suite/runScores';
+import { gamesOf, runScores, singlesSummary } from '../../src/core/telemetry/runScores';
 
 /** A metrics record with only what the score tables read set meaningfully. */
 function record(over: Partial<MetricsRecord>): MetricsRecord {

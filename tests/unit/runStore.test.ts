@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/core/config/experimentConfig';
 import { checkRunSnapshot, RUN_SNAPSHOT_FORMAT, type RunSnapshot } from '../../src/core/persistence/runSnapshot';
 import type { Recording } from '../../src/core/replay/replay';
-import { TrainingHistory } from '../../src/core/training/trainingHistory';
+import { TrainingHistory } from '../../src/core/telemetry/trainingHistory';
 import { RunStore, StorageFullError, type SaveRequest } from '../../src/ui/persistence/runStore';
 
 let dbCount = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { overlayColumns, SeriesBuffer, type Columns } from '../../src/core/training/seriesBuffer';
+import { overlayColumns, SeriesBuffer, type Columns } from '../../src/core/telemetry/seriesBuffer';
 
 /** Pushes x = 0..n-1 with y = x (one series). */
 function filled(n: number, capacity: number, reducer: 'mean' | 'last' | 'min' | 'max' = 'mean'): SeriesBuffer {

@@ -11,7 +11,7 @@ import { RandomState } from '../../src/core/rng/randomState';
 import { GAME_CHANNEL_OFFSET, GAME_CHANNELS, parseTaskList, slotTaskIds, SUITE_CHANNELS, SUITE_GAMES, suiteTaskEnvId } from '../../src/core/suite/minatarSuite';
 import { measureRandomScore, median, normalisedScore, RANDOM_SCORES, REFERENCE_SCORES } from '../../src/core/suite/scores';
 import { actorOptionsFor, envSpecFor, learnerOptionsFor, networkSpecFor, tasksOf } from '../../src/core/training/fromConfig';
-import { MetricsTracker } from '../../src/core/training/metrics';
+import { MetricsTracker } from '../../src/core/telemetry/metrics';
 import type { UpdateResult } from '../../src/core/learner/learner';
 import { useWasmBackend } from '../../src/node/tfWasm';
 

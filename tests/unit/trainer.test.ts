@@ -13,7 +13,7 @@ import { decodeCheckpoint } from '../../src/core/model/checkpoint';
 import { createNetwork } from '../../src/core/model/networks';
 import { getNetworkWeights } from '../../src/core/model/weights';
 import { envSpecFor, networkFor, networkSpecFor } from '../../src/core/training/fromConfig';
-import type { MetricsRecord } from '../../src/core/training/metrics';
+import type { MetricsRecord } from '../../src/core/telemetry/metrics';
 import { useWasmBackend } from '../../src/node/tfWasm';
 import { runTrainer } from '../../src/node/trainer';
 import { WorkerActor } from '../../src/node/workerActor';

@@ -4,7 +4,7 @@ import { createEnv } from '../../src/core/envs/registry';
 import { Learner } from '../../src/core/learner/learner';
 import { actorOptionsFor, learnerOptionsFor } from '../../src/core/training/fromConfig';
 import { InProcessActor } from '../../src/core/training/inProcessActor';
-import type { MetricsRecord } from '../../src/core/training/metrics';
+import type { MetricsRecord } from '../../src/core/telemetry/metrics';
 import { TrainingRun, type ActorHandle } from '../../src/core/training/trainingRun';
 import { WeightPublisher } from '../../src/core/training/weightPublisher';
 import { useWasmBackend } from '../../src/node/tfWasm';

@@ -3,7 +3,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/core/config/experimentConfig';
 import { presetById, presetRuns } from '../../src/core/config/presets';
-import { TrainingHistory } from '../../src/core/training/trainingHistory';
+import { TrainingHistory } from '../../src/core/telemetry/trainingHistory';
 import { suiteCharts, TrainingCharts } from '../../src/ui/charts/TrainingCharts';
 
 /** The charts' ids in the server-rendered markup. */

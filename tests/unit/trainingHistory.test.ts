@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MinAtarGameName } from '../../src/core/envs/minatar/game';
-import type { MetricsRecord, TaskRecord } from '../../src/core/training/metrics';
-import { HISTORY_CHARTS, METRIC_KEYS, TASK_KEYS, ThinnedLog, TrainingHistory } from '../../src/core/training/trainingHistory';
+import type { MetricsRecord, TaskRecord } from '../../src/core/telemetry/metrics';
+import { HISTORY_CHARTS, METRIC_KEYS, TASK_KEYS, ThinnedLog, TrainingHistory } from '../../src/core/telemetry/trainingHistory';
 
 function record(i: number, over: Partial<MetricsRecord> = {}): MetricsRecord {
   return {

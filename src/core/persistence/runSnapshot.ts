@@ -3,7 +3,9 @@ import { learnerStateRulesFor } from '../model/checkpoint';
 import { checkLearnerState, learnerStateOf } from '../model/learnerStateCheck';
 import { validateConfig, type ExperimentConfig } from '../config/experimentConfig';
 import type { Recording, ReplayStep } from '../replay/replay';
-import type { TrainingHistoryState } from '../training/trainingHistory';
+import type { TaskProgress } from '../telemetry/metrics';
+import { isRecentEpisodesState } from '../telemetry/recentEpisodes';
+import type { TrainingHistoryState } from '../telemetry/trainingHistory';
 import type { RunProgress } from '../training/trainingRun';
 
 /**
@@ -29,9 +31,9 @@ export const RUN_SNAPSHOT_FORMAT = 'impala-lab.run-snapshot.v1';
 export interface SavedSlot extends LearnerState {
   label: string;
   config: ExperimentConfig;
-  /** `TrainingHistory.toState()`; checked by `TrainingHistory.fromState` when restored. */
+  /** `TrainingHistory.toState({ recentEpisodes: false })`; checked by `TrainingHistory.fromState(history, { recentEpisodes: progress })` when restored. */
   history: TrainingHistoryState;
-  /** Where the run's records stood (episodes, skipped updates, restarts, time, the last 100 episodes). */
+  /** `TrainingRun.progress()`: where the run's records stood (episodes, skipped updates, restarts, time, the last 100 episodes). */
   progress: RunProgress;
 }
 
@@ -113,16 +115,26 @@ function checkConfig(value: unknown, what: string): ExperimentConfig {
   return config;
 }
 
+/**
+ * A saved run's progress: its counters and the last 100 episodes (overall
+ * and, for a suite, per game), the one copy a saved run keeps of them
+ * (the curves' state leaves them out; runs saved before kept a copy there too).
+ */
 function checkProgress(value: unknown, what: string): RunProgress {
   if (!isObject(value)) throw new Error(`${what} has no progress counters`);
-  const { episodes, skippedUpdates, actorRestarts, wallSeconds, recentReturns, recentLengths } = value;
+  const { episodes, skippedUpdates, actorRestarts, wallSeconds, tasks } = value;
   if (!isCount(episodes) || !isCount(skippedUpdates) || !isCount(actorRestarts) || !isNonNegative(wallSeconds)) {
     throw new Error(`${what} has damaged progress counters`);
   }
-  if (!isNumberArray(recentReturns) || !isNumberArray(recentLengths) || recentReturns.length !== recentLengths.length || recentReturns.length > 100) {
-    throw new Error(`${what} has damaged recent episodes`);
+  if (!isRecentEpisodesState(value)) throw new Error(`${what} has damaged recent episodes`);
+  const progress: RunProgress = { episodes, skippedUpdates, actorRestarts, wallSeconds, recentReturns: [...value.recentReturns], recentLengths: [...value.recentLengths] };
+  if (tasks !== undefined) {
+    if (!Array.isArray(tasks) || !tasks.every((t) => isObject(t) && isNonNegative(t.frames) && isCount(t.episodes) && isRecentEpisodesState(t))) {
+      throw new Error(`${what} has damaged progress of its games`);
+    }
+    progress.tasks = (tasks as TaskProgress[]).map((t) => ({ frames: t.frames, episodes: t.episodes, recentReturns: [...t.recentReturns], recentLengths: [...t.recentLengths] }));
   }
-  return { episodes, skippedUpdates, actorRestarts, wallSeconds, recentReturns: [...recentReturns], recentLengths: [...recentLengths] };
+  return progress;
 }
 
 function checkSlot(value: unknown, index: number): SavedSlot {

@@ -5,7 +5,8 @@ import type { Learner, LearnerState, UpdateResult } from '../learner/learner';
 import { BoundedQueue } from '../learner/unrollQueue';
 import { tasksOf } from './fromConfig';
 import { InFlightCalls } from './inFlightCalls';
-import { MetricsTracker, type MetricsRecord } from './metrics';
+import { MetricsTracker, type MetricsRecord, type MetricsTrackerState } from '../telemetry/metrics';
+import { EMPTY_RECENT_EPISODES } from '../telemetry/recentEpisodes';
 import { WeightPublisher } from './weightPublisher';
 
 /** An actor as the run sees it: in-process, in a Web Worker or in a Node worker thread. */
@@ -74,16 +75,21 @@ export interface TrainingRunOptions {
   continueFrom?: RunProgress;
 }
 
-/** Where a saved run's records stood, so that a resumed run's continue them. */
-export interface RunProgress {
-  episodes: number;
-  skippedUpdates: number;
+/**
+ * Where a run's records stand, so that a resumed run's continue them: the
+ * metrics tracker's state (episodes, skipped updates, the last 100
+ * episodes overall and per game) and the run's own counters. A saved run
+ * keeps it as `SavedSlot.progress`; `TrainingRun.progress()` gives it.
+ */
+export interface RunProgress extends MetricsTrackerState {
   actorRestarts: number;
   /** Training time so far, excluding pauses. */
   wallSeconds: number;
-  /** Returns and lengths of the last (up to 100) finished episodes, oldest first: the mean-100 figures continue. */
-  recentReturns: readonly number[];
-  recentLengths: readonly number[];
+}
+
+/** The progress of a run that has not begun. */
+export function newRunProgress(): RunProgress {
+  return { episodes: 0, skippedUpdates: 0, actorRestarts: 0, wallSeconds: 0, ...EMPTY_RECENT_EPISODES };
 }
 
 /** A learner failure with one batch is retried on a replacement at most this many times before the run fails. */
@@ -136,17 +142,27 @@ export class TrainingRun {
     if (deterministic && actors.length !== 1) throw new Error(`TrainingRun: deterministic mode uses one actor, got ${actors.length}`);
     this.queue = new BoundedQueue<Unroll>(Math.max(config.queueCapacity, config.batchSize));
     this.publisher = new WeightPublisher(config.policyLag);
-    this.metrics = new MetricsTracker(tasksOf(config));
+    this.metrics = new MetricsTracker(tasksOf(config), options.continueFrom);
     this.actorVersions = actors.map(() => -1);
     this.actors = [...actors];
     this.learner = options.learner;
-    const from = options.continueFrom;
-    if (from) {
-      this.metrics.addEpisodes(from.recentReturns, from.recentLengths);
-      this.metrics.episodes = from.episodes;
-      this.metrics.skippedUpdates = from.skippedUpdates;
-      this.restarts = from.actorRestarts;
-    }
+    this.restarts = options.continueFrom?.actorRestarts ?? 0;
+  }
+
+  /**
+   * Where the records stand, as of the last update (or the saved run
+   * continued, before the first): what a saved run keeps, and
+   * `continueFrom` takes, so that a resumed run's counters and mean-100
+   * figures continue. Copies. Read it after `idle()` resolves for a
+   * snapshot consistent with the learner's state.
+   */
+  progress(): RunProgress {
+    const from = this.options.continueFrom;
+    return {
+      ...this.metrics.getState(),
+      actorRestarts: this.restarts,
+      wallSeconds: this.lastRecord?.wallSeconds ?? from?.wallSeconds ?? 0,
+    };
   }
 
   /** The learner in use: the one passed in, or its replacement after a failure. */

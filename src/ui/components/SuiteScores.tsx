@@ -2,9 +2,9 @@ import { useCallback, useSyncExternalStore } from 'react';
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
 import { gameTitle } from '../../core/suite/minatarSuite';
 import { RANDOM_SCORES, REFERENCE_SCORES } from '../../core/suite/scores';
-import type { MetricsRecord } from '../../core/training/metrics';
-import type { TrainingHistory } from '../../core/training/trainingHistory';
-import { gamesOf, runScores, singlesSummary, type RunScores } from '../../core/suite/runScores';
+import type { MetricsRecord } from '../../core/telemetry/metrics';
+import type { TrainingHistory } from '../../core/telemetry/trainingHistory';
+import { gamesOf, runScores, singlesSummary, type RunScores } from '../../core/telemetry/runScores';
 
 export interface SuiteScoresProps {
   /** The lab's runs with their settings (runs without settings, not yet created, are left out). */

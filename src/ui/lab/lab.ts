@@ -3,7 +3,7 @@ import { decodeShareHash, encodeShareHash, type HideableControl } from '../../co
 import { presetById } from '../../core/config/presets';
 import { RecordingStore } from '../../core/replay/recordingStore';
 import { envSpecFor } from '../../core/training/fromConfig';
-import { TrainingHistory } from '../../core/training/trainingHistory';
+import { TrainingHistory } from '../../core/telemetry/trainingHistory';
 import type { ActorHandle } from '../../core/training/trainingRun';
 import type { BackendChoice } from './backendTypes';
 import { BackendSupervisor } from './backendSupervisor';
@@ -55,7 +55,7 @@ export class Lab {
       },
     });
     this.persistence = new RunPersistence(this.store, deps, this.runs, this.playback);
-    this.models = new ModelFiles(this.store, this.runs, this.playback, () => this.persistence.forget());
+    this.models = new ModelFiles(this.store, this.runs, this.playback, () => this.persistence.forget(), () => deps.scheduler.date());
   }
 
   readonly subscribe = (listener: () => void): (() => void) => this.store.subscribe(listener);

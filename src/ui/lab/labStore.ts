@@ -1,8 +1,8 @@
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
 import type { HideableControl } from '../../core/config/shareLink';
 import type { SavedRunInfo } from '../../core/persistence/runSnapshot';
-import type { MetricsRecord } from '../../core/training/metrics';
-import type { TrainingHistory } from '../../core/training/trainingHistory';
+import type { MetricsRecord } from '../../core/telemetry/metrics';
+import type { TrainingHistory } from '../../core/telemetry/trainingHistory';
 import type { DamagedRun } from '../persistence/runStore';
 import type { BackendChoice, BackendReport } from './backendTypes';
 

@@ -4,7 +4,7 @@ import type { ExperimentConfig } from '../../core/config/experimentConfig';
 import { PolicyPlayer, type PlayerStep } from '../../core/replay/policyPlayer';
 import type { RecordingStore } from '../../core/replay/recordingStore';
 import { suiteTaskEnvId } from '../../core/suite/minatarSuite';
-import type { MetricsRecord } from '../../core/training/metrics';
+import type { MetricsRecord } from '../../core/telemetry/metrics';
 import { envOptionsFor, envSpecFor, networkFor, tasksOf } from '../../core/training/fromConfig';
 import type { LabScheduler } from './labDeps';
 import { errorText } from './labStore';

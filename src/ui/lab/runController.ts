@@ -1,15 +1,15 @@
 import { comparisonRunConfig, type Preset } from '../../core/config/presets';
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
-import { Learner, type LearnerState } from '../../core/learner/learner';
+import { compatibleState, Learner } from '../../core/learner/learner';
+import type { Checkpoint } from '../../core/model/checkpoint';
 import type { RunSnapshot } from '../../core/persistence/runSnapshot';
 import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../../core/training/fromConfig';
-import { TrainingHistory } from '../../core/training/trainingHistory';
+import { TrainingHistory } from '../../core/telemetry/trainingHistory';
 import { TrainingRun, type ActorHandle, type RunProgress } from '../../core/training/trainingRun';
 import type { BackendSupervisor } from './backendSupervisor';
 import type { LabActor, LabDeps } from './labDeps';
 import { errorText, type LabStore } from './labStore';
 import { createPlayer, type LivePlayback } from './livePlayback';
-import { RecentEpisodes } from './recentEpisodes';
 
 /** An actor call slower than this is taken for a hung worker and the worker is replaced. */
 export const ACTOR_WATCHDOG_MS = 60_000;
@@ -27,16 +27,8 @@ export interface RunSlot {
   readonly actors: LabActor[];
   run: TrainingRun | null;
   done: Promise<void> | null;
-  /** A resumed run's counters, for its TrainingRun (absent for a new run). */
+  /** A resumed run's counters (and last 100 episodes), for its TrainingRun (absent for a new run). */
   continueFrom?: RunProgress;
-  /** The last 100 finished episodes, saved so that a resumed run's mean-100 figures continue. */
-  readonly recent: RecentEpisodes;
-}
-
-/** A model to continue from when runs are made: a loaded model file, or an opened saved run's first run. */
-export interface RestoredModel {
-  config: ExperimentConfig;
-  state: LearnerState & { optimizerName?: string };
 }
 
 /** A saved run opened and not yet trained: runs made with its settings continue it. */
@@ -68,8 +60,8 @@ export class RunController {
   actorWatchdogMs = ACTOR_WATCHDOG_MS;
   /** The comparison preset whose runs Train makes (null: one run). */
   comparisonPreset: Preset | null = null;
-  /** What new runs continue from (a loaded model file, an opened saved run). */
-  restored: RestoredModel | null = null;
+  /** The model new runs continue from (a loaded model file, an opened saved run's first run). */
+  restored: Checkpoint | null = null;
   resume: ResumeState | null = null;
 
   constructor(
@@ -172,12 +164,12 @@ export class RunController {
     if (!this.playback.player) return;
     const first = this.slotList[0];
     const state = first?.run?.learnerState;
-    const source = first && state ? { config: first.config, state } : this.restored;
-    if (source) this.playback.setPlayer(this.playerOf(source.config, source.state.version, source.state.weights));
+    const source = first && state ? { config: first.config, ...state } : this.restored;
+    if (source) this.playback.setPlayer(this.playerOf(source.config, source.version, source.weights));
   }
 
   playerOf(config: ExperimentConfig, version: number, weights: readonly Float32Array[]): ReturnType<typeof createPlayer> {
-    return createPlayer(config, version, weights, { popart: this.restored?.state.popart, latest: () => this.store.state.latest });
+    return createPlayer(config, version, weights, { popart: this.restored?.popart, latest: () => this.store.state.latest });
   }
 
   /** Makes the runs and starts them (paused at once for Step); false, with a message, when that failed. */
@@ -210,22 +202,14 @@ export class RunController {
         const config = saved?.config ?? comparisonRunConfig(base, variant);
         const spec = envSpecFor(config);
         const learner = new Learner(learnerOptionsFor(config, spec));
-        const recent = new RecentEpisodes();
-        const slot: RunSlot = { label: variant.label, config, history: resume?.histories[index] ?? new TrainingHistory(), learner, actors: [], run: null, done: null, recent };
+        const slot: RunSlot = { label: variant.label, config, history: resume?.histories[index] ?? new TrainingHistory(), learner, actors: [], run: null, done: null };
         slots.push(slot);
         if (saved) {
-          learner.restore({ version: saved.version, frames: saved.frames, weights: saved.weights, ...(saved.optimizer ? { optimizer: saved.optimizer } : {}), ...(saved.popart ? { popart: saved.popart } : {}) });
+          learner.restore(saved);
           slot.continueFrom = saved.progress;
-          recent.add(saved.progress.recentReturns, saved.progress.recentLengths);
         } else if (this.restored && variants.length === 1) {
-          const { state } = this.restored;
-          learner.restore({
-            version: state.version,
-            frames: state.frames,
-            weights: state.weights,
-            ...(state.optimizer && state.optimizerName === config.optimizer ? { optimizer: state.optimizer } : {}),
-            ...(state.popart && config.popart ? { popart: state.popart } : {}),
-          });
+          // The model's settings may have been changed since: its optimiser and PopArt statistics continue only where they still apply.
+          learner.restore(compatibleState(this.restored, learner.options));
         }
         for (let i = 0; i < config.actors; i++) slot.actors.push(await this.deps.createActor(actorOptionsFor(config, spec, i)));
       }
@@ -310,7 +294,6 @@ export class RunController {
       },
       onEpisodes: (returns, lengths, frames) => {
         slot.history.addEpisodes(returns, lengths, frames);
-        slot.recent.add(returns, lengths);
       },
       onPublish: (version, weights) => {
         if (isFirst) this.playback.offerWeights(version, weights);

@@ -7,6 +7,7 @@ import {
   defaultRunName,
   mostRecentUnfinished,
   RUN_SNAPSHOT_FORMAT,
+  savedSlotOf,
   type RunSnapshot,
   type SavedRunInfo,
   type SavedSlot,
@@ -14,8 +15,9 @@ import {
 import type { Recording } from '../../core/replay/replay';
 import type { RecordingStore } from '../../core/replay/recordingStore';
 import { envSpecFor, networkFor, networkSpecFor } from '../../core/training/fromConfig';
-import { TrainingHistory } from '../../core/training/trainingHistory';
-import type { RunProgress } from '../../core/training/trainingRun';
+import { TrainingHistory } from '../../core/telemetry/trainingHistory';
+import { newRunProgress } from '../../core/training/trainingRun';
+import { checkpointOf } from '../../core/model/checkpoint';
 import { StorageFullError, type ReplayKind } from '../persistence/runStore';
 import type { LabDeps, LabRunStore } from './labDeps';
 import { errorText, type LabStore } from './labStore';
@@ -253,16 +255,7 @@ export class RunPersistence {
     const first = snapshot.slots[0]!;
     const preset = snapshot.presetId !== null ? presetById(snapshot.presetId) : undefined;
     this.runs.comparisonPreset = snapshot.slots.length > 1 && preset?.comparison ? preset : null;
-    this.runs.restored = {
-      config: first.config,
-      state: {
-        version: first.version,
-        frames: first.frames,
-        weights: first.weights,
-        ...(first.optimizer ? { optimizer: first.optimizer, optimizerName: first.optimizer.name } : {}),
-        ...(first.popart ? { popart: first.popart } : {}),
-      },
-    };
+    this.runs.restored = checkpointOf(first.config, first, snapshot.savedAt);
     this.runs.resume = { id, snapshot, histories, openedConfig: first.config };
     this.recordings.restore({ latest, best });
     this.storedReplays = { runId: id, latest, best };
@@ -325,34 +318,10 @@ export class RunPersistence {
  */
 async function captureSlot(slot: RunSlot): Promise<SavedSlot> {
   await slot.run?.idle();
-  const learner = slot.learner;
-  const version = learner.version;
-  const frames = learner.framesSeen;
-  const popart = learner.popart?.getState();
-  const weights = learner.getWeights();
-  const optimizer = learner.getOptimizerState();
-  const history = slot.history.toState();
-  const last = slot.history.latest;
-  const progress: RunProgress = {
-    episodes: last?.episodes ?? slot.continueFrom?.episodes ?? 0,
-    skippedUpdates: last?.skippedUpdates ?? slot.continueFrom?.skippedUpdates ?? 0,
-    actorRestarts: last?.actorRestarts ?? slot.continueFrom?.actorRestarts ?? 0,
-    wallSeconds: last?.wallSeconds ?? slot.continueFrom?.wallSeconds ?? 0,
-    recentReturns: [...slot.recent.returns],
-    recentLengths: [...slot.recent.lengths],
-  };
-  const [w, o] = await Promise.all([weights, optimizer]);
-  return {
-    label: slot.label,
-    config: slot.config,
-    version,
-    frames,
-    weights: w,
-    optimizer: { name: learner.options.optimizer, ...o },
-    ...(popart ? { popart } : {}),
-    history,
-    progress,
-  };
+  const state = slot.learner.snapshot();
+  const history = slot.history.toState({ recentEpisodes: false });
+  const progress = slot.run?.progress() ?? slot.continueFrom ?? newRunProgress();
+  return savedSlotOf(slot.label, slot.config, await state, { history, progress });
 }
 
 /** A saved run read back and checked, ready to be opened. */
@@ -388,10 +357,10 @@ function checkStoredRun(loaded: { info: SavedRunInfo; snapshot: unknown; replays
   const problems: string[] = [];
   const histories = snapshot.slots.map((slot) => {
     try {
-      return TrainingHistory.fromState(slot.history);
+      return TrainingHistory.fromState(slot.history, { recentEpisodes: slot.progress });
     } catch (e) {
       problems.push(`Its curves could not be restored (${errorText(e)}), so they start again.`);
-      return new TrainingHistory();
+      return new TrainingHistory({ recentEpisodes: slot.progress });
     }
   });
   const latest = loaded.replays.latest === undefined ? null : checkRecording(loaded.replays.latest);

@@ -1,6 +1,7 @@
 import type { UpdateResult } from '../learner/learner';
 import type { MinAtarGameName } from '../envs/minatar/game';
 import { mean, median, normalisedScore } from '../suite/scores';
+import { RecentEpisodes, type RecentEpisodesState } from './recentEpisodes';
 
 /** One game of a task suite, as of one update. */
 export interface TaskRecord {
@@ -73,48 +74,79 @@ export interface MetricsRecord {
   normalisedScoreMedian: number | null;
 }
 
-/** Keeps the last `capacity` values and their running sum. */
-class RecentWindow {
-  private readonly values: number[] = [];
-  private sum = 0;
-  constructor(private readonly capacity: number) {}
-  push(v: number): void {
-    this.values.push(v);
-    this.sum += v;
-    if (this.values.length > this.capacity) this.sum -= this.values.shift()!;
-  }
-  mean(): number | null {
-    return this.values.length === 0 ? null : this.sum / this.values.length;
-  }
+/** One game of a suite, as a saved run keeps it (`MetricsTrackerState.tasks`). */
+export interface TaskProgress extends RecentEpisodesState {
+  /** Frames of this game the learner has consumed. */
+  frames: number;
+  episodes: number;
+}
+
+/**
+ * What a `MetricsTracker` has accumulated that its records continue from:
+ * the counters and the last 100 episodes (overall and per game). A saved
+ * run keeps it, as part of `RunProgress`; it is the one saved copy of the
+ * recent episodes (the history's return curve restores from it too).
+ */
+export interface MetricsTrackerState extends RecentEpisodesState {
+  /** Episodes finished so far. */
+  episodes: number;
+  skippedUpdates: number;
+  /** Per game of a suite, in task-id order; absent for a single environment, and in runs saved before games' progress was kept (their games then start again). */
+  tasks?: TaskProgress[];
 }
 
 /** Accumulates what the run observes and produces one `MetricsRecord` per update. */
 export class MetricsTracker {
-  private readonly returns = new RecentWindow(100);
-  private readonly lengths = new RecentWindow(100);
+  private readonly recent = new RecentEpisodes();
   private readonly fpsSamples: { seconds: number; frames: number }[] = [];
   episodes = 0;
   skippedUpdates = 0;
-  private readonly taskReturns: RecentWindow[];
+  private readonly taskRecent: RecentEpisodes[];
   private readonly taskEpisodes: number[];
   private readonly taskFrames: number[];
 
-  /** `tasks`: the games of a task suite in task-id order; empty for a single environment. */
-  constructor(private readonly tasks: readonly MinAtarGameName[] = []) {
-    this.taskReturns = tasks.map(() => new RecentWindow(100));
+  /**
+   * `tasks`: the games of a task suite in task-id order; empty for a single
+   * environment. `from`: a saved run's state (`getState()`), continued.
+   * Saved games that do not match `tasks` in number are left out.
+   */
+  constructor(
+    private readonly tasks: readonly MinAtarGameName[] = [],
+    from?: MetricsTrackerState,
+  ) {
+    this.taskRecent = tasks.map(() => new RecentEpisodes());
     this.taskEpisodes = tasks.map(() => 0);
     this.taskFrames = tasks.map(() => 0);
+    if (!from) return;
+    this.recent.setState(from);
+    this.episodes = from.episodes;
+    this.skippedUpdates = from.skippedUpdates;
+    if (from.tasks?.length === tasks.length) {
+      from.tasks.forEach((t, i) => {
+        this.taskRecent[i]!.setState(t);
+        this.taskEpisodes[i] = t.episodes;
+        this.taskFrames[i] = t.frames;
+      });
+    }
+  }
+
+  /** Everything the records continue from, as plain data (copies), for saving a run. */
+  getState(): MetricsTrackerState {
+    const state: MetricsTrackerState = { episodes: this.episodes, skippedUpdates: this.skippedUpdates, ...this.recent.getState() };
+    if (this.tasks.length > 0) {
+      state.tasks = this.tasks.map((_, i) => ({ frames: this.taskFrames[i]!, episodes: this.taskEpisodes[i]!, ...this.taskRecent[i]!.getState() }));
+    }
+    return state;
   }
 
   /** Records finished episodes; `taskIds` gives each one's task (needed for a suite). */
   addEpisodes(returns: ArrayLike<number>, lengths: ArrayLike<number>, taskIds?: ArrayLike<number>): void {
     for (let i = 0; i < returns.length; i++) {
-      this.returns.push(returns[i]!);
-      this.lengths.push(lengths[i]!);
+      this.recent.push(returns[i]!, lengths[i]!);
       this.episodes++;
       const task = taskIds?.[i];
       if (task !== undefined && task < this.tasks.length) {
-        this.taskReturns[task]!.push(returns[i]!);
+        this.taskRecent[task]!.push(returns[i]!, lengths[i]!);
         this.taskEpisodes[task]!++;
       }
     }
@@ -131,7 +163,7 @@ export class MetricsTracker {
   private taskRecords(popart: UpdateResult['popart']): { tasks: TaskRecord[] | null; mean: number | null; median: number | null } {
     if (this.tasks.length === 0) return { tasks: null, mean: null, median: null };
     const tasks = this.tasks.map((task, i): TaskRecord => {
-      const ret = this.taskReturns[i]!.mean();
+      const ret = this.taskRecent[i]!.meanReturn();
       return {
         task,
         frames: this.taskFrames[i]!,
@@ -171,8 +203,8 @@ export class MetricsTracker {
       frames,
       updates: result.version,
       episodes: this.episodes,
-      episodeReturnMean100: this.returns.mean(),
-      episodeLengthMean100: this.lengths.mean(),
+      episodeReturnMean100: this.recent.meanReturn(),
+      episodeLengthMean100: this.recent.meanLength(),
       fps,
       policyLagMin: Math.min(...lags),
       policyLagMean: lags.reduce((a, b) => a + b, 0) / lags.length,

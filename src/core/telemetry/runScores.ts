@@ -1,8 +1,8 @@
 import type { ExperimentConfig } from '../config/experimentConfig';
 import type { MinAtarGameName } from '../envs/minatar/game';
-import type { MetricsRecord } from '../training/metrics';
-import { isSuiteGame, SUITE_GAMES, SUITE_ID } from './minatarSuite';
-import { mean, median, normalisedScore } from './scores';
+import type { MetricsRecord } from './metrics';
+import { isSuiteGame, SUITE_GAMES, SUITE_ID } from '../suite/minatarSuite';
+import { mean, median, normalisedScore } from '../suite/scores';
 
 /**
  * Normalised scores of the runs of a comparison, one row per run, as the

@@ -1,4 +1,5 @@
 import type { MetricsRecord, TaskRecord } from './metrics';
+import { isRecentEpisodesState, RecentEpisodes, type RecentEpisodesState } from './recentEpisodes';
 import { SeriesBuffer, type Columns, type Reducer, type SeriesBufferState } from './seriesBuffer';
 
 /**
@@ -214,10 +215,14 @@ export interface TrainingHistoryOptions {
   recordCapacity?: number;
   /** Episodes kept for export before thinning. Default 20,000. */
   episodeCapacity?: number;
+  /**
+   * The last episodes before this history's first (a resumed run's
+   * `RunProgress`, which is where a saved run keeps them), so that the
+   * return chart's moving average continues. With `fromState`, it takes
+   * the place of any the state holds.
+   */
+  recentEpisodes?: RecentEpisodesState;
 }
-
-/** Episodes in the return chart's moving average (as `episodeReturnMean100`). */
-const MOVING_AVERAGE_EPISODES = 100;
 
 export class TrainingHistory {
   private readonly series: { readonly [C in HistoryChart]: SeriesBuffer };
@@ -231,11 +236,8 @@ export class TrainingHistory {
   private versionValue = 0;
   private batchDepth = 0;
   private changedInBatch = false;
-  /** The last 100 returns, a ring, and their sum. */
-  private readonly recent = new Float64Array(MOVING_AVERAGE_EPISODES);
-  private recentCount = 0;
-  private recentNext = 0;
-  private recentSum = 0;
+  /** The last 100 episodes: the return chart's moving average (as `episodeReturnMean100`). */
+  private readonly recent = new RecentEpisodes();
 
   constructor(options: TrainingHistoryOptions = {}) {
     const capacity = options.seriesCapacity ?? 2048;
@@ -252,6 +254,7 @@ export class TrainingHistory {
     };
     this.recordLog = new ThinnedLog(options.recordCapacity ?? 20_000);
     this.episodeLog = new ThinnedLog(options.episodeCapacity ?? 20_000);
+    if (options.recentEpisodes) this.recent.setState(options.recentEpisodes);
   }
 
   /** Increases by one with every change (an add, a clear); charts compare it to skip unchanged data. */
@@ -313,7 +316,8 @@ export class TrainingHistory {
     if (returns.length === 0) return;
     for (let i = 0; i < returns.length; i++) {
       const g = returns[i]!;
-      this.series.return.push(frames, g, this.pushRecentReturn(g));
+      this.recent.push(g, lengths[i]!);
+      this.series.return.push(frames, g, this.recent.meanReturn()!);
       this.episodeLog.push({ frames, return: g, length: lengths[i]! });
     }
     this.changed();
@@ -326,10 +330,7 @@ export class TrainingHistory {
     this.taskSeries.clear();
     this.recordLog.clear();
     this.episodeLog.clear();
-    this.recent.fill(0);
-    this.recentCount = 0;
-    this.recentNext = 0;
-    this.recentSum = 0;
+    this.recent.clear();
     this.changed();
   }
 
@@ -427,19 +428,6 @@ export class TrainingHistory {
     return buffer;
   }
 
-  /** Adds a return to the last-100 window and returns the window's mean. */
-  private pushRecentReturn(g: number): number {
-    const n = MOVING_AVERAGE_EPISODES;
-    if (this.recentCount === n) this.recentSum -= this.recent[this.recentNext]!;
-    else this.recentCount++;
-    this.recent[this.recentNext] = g;
-    this.recentSum += g;
-    this.recentNext = (this.recentNext + 1) % n;
-    // Recompute the sum exactly once per lap, so rounding cannot drift over millions of episodes.
-    if (this.recentNext === 0) this.recentSum = this.recent.reduce((a, b) => a + b, 0);
-    return this.recentSum / this.recentCount;
-  }
-
   private changed(): void {
     this.versionValue++;
     if (this.batchDepth > 0) this.changedInBatch = true;
@@ -457,21 +445,27 @@ export class TrainingHistory {
    * Everything the history holds, as plain data (typed arrays, arrays,
    * objects: structured-cloneable, so IndexedDB stores it as it is), for
    * `TrainingHistory.fromState`. Copies; records and episodes by reference.
+   *
+   * `recentEpisodes: false` leaves out the last 100 episodes, for a saved
+   * run, which keeps them once, in its `RunProgress` (restore with
+   * `fromState(state, { recentEpisodes: progress })`).
    */
-  toState(): TrainingHistoryState {
+  toState(options: { recentEpisodes?: boolean } = {}): TrainingHistoryState {
     const series: Record<string, SeriesBufferState> = {};
     for (const [chart, buffer] of Object.entries(this.series)) series[chart] = buffer.getState();
-    const recent: number[] = [];
-    const start = this.recentCount < MOVING_AVERAGE_EPISODES ? 0 : this.recentNext;
-    for (let i = 0; i < this.recentCount; i++) recent.push(this.recent[(start + i) % MOVING_AVERAGE_EPISODES]!);
     return {
       format: HISTORY_STATE_FORMAT,
       series,
       tasks: this.taskNames.map((task) => ({ task, series: this.taskSeries.get(task)!.getState() })),
       records: this.recordLog.getState(),
       episodes: this.episodeLog.getState(),
-      recentReturns: recent,
+      ...(options.recentEpisodes === false ? {} : this.recent.getState()),
     };
+  }
+
+  /** The last 100 episodes (copies, oldest first): the window behind the return chart's moving average. */
+  get recentEpisodes(): RecentEpisodesState {
+    return this.recent.getState();
   }
 
   /**
@@ -479,12 +473,20 @@ export class TrainingHistory {
    * curves continue. The state was read back from storage, so it is checked:
    * a damaged one (or one saved with other capacities) throws an Error that
    * says what is wrong.
+   *
+   * The moving average continues from `options.recentEpisodes` when given
+   * (a saved run's progress), else from the state's own recent episodes.
+   * States of the previous format (`...-state.v1`, which kept returns
+   * without lengths) are read too; their lengths count as unknown (NaN),
+   * which the history never shows.
    */
   static fromState(state: unknown, options: TrainingHistoryOptions = {}): TrainingHistory {
     const bad = (what: string): Error => new Error(`the saved curves ${what}`);
     if (!state || typeof state !== 'object') throw bad('are missing');
     const s = state as Partial<TrainingHistoryState>;
-    if (s.format !== HISTORY_STATE_FORMAT) throw bad(`have an unknown format (${String(s.format)})`);
+    const format: unknown = s.format;
+    const legacy = format === HISTORY_STATE_FORMAT_V1;
+    if (format !== HISTORY_STATE_FORMAT && !legacy) throw bad(`have an unknown format (${String(format)})`);
     const history = new TrainingHistory(options);
     if (!s.series || typeof s.series !== 'object') throw bad('are missing their series');
     for (const [chart, buffer] of Object.entries(history.series)) buffer.setState(s.series[chart]);
@@ -496,20 +498,24 @@ export class TrainingHistory {
     }
     history.recordLog.setState(s.records, isSavedRecord);
     history.episodeLog.setState(s.episodes, isSavedEpisode);
-    const recent = s.recentReturns;
-    if (!Array.isArray(recent) || recent.length > MOVING_AVERAGE_EPISODES || !recent.every((g) => typeof g === 'number')) throw bad('have damaged recent returns');
-    recent.forEach((g, i) => (history.recent[i] = g));
-    history.recentCount = recent.length;
-    history.recentNext = recent.length % MOVING_AVERAGE_EPISODES;
-    history.recentSum = recent.reduce((a, b) => a + b, 0);
+    // The state's own recent episodes (absent in a saved run's), checked even when options.recentEpisodes (already in place) overrides them.
+    const hasOwn = legacy || s.recentReturns !== undefined || s.recentLengths !== undefined;
+    const own: unknown = legacy && Array.isArray(s.recentReturns) ? { recentReturns: s.recentReturns, recentLengths: s.recentReturns.map(() => NaN) } : s;
+    if (hasOwn && !isRecentEpisodesState(own, history.recent.capacity)) throw bad('have damaged recent returns');
+    if (hasOwn && !options.recentEpisodes) history.recent.setState(own as RecentEpisodesState);
     return history;
   }
 }
 
-const HISTORY_STATE_FORMAT = 'impala-lab.training-history-state.v1';
+const HISTORY_STATE_FORMAT = 'impala-lab.training-history-state.v2';
+/** The format before v2: `recentReturns` always present, no `recentLengths`. */
+const HISTORY_STATE_FORMAT_V1 = 'impala-lab.training-history-state.v1';
 
-/** A `TrainingHistory` as plain data (`toState`, `fromState`). */
-export interface TrainingHistoryState {
+/**
+ * A `TrainingHistory` as plain data (`toState`, `fromState`), with the last
+ * (up to 100) episodes, oldest first, unless left out for a saved run.
+ */
+export interface TrainingHistoryState extends Partial<RecentEpisodesState> {
   format: typeof HISTORY_STATE_FORMAT;
   /** Each chart's series, by chart name. */
   series: Record<string, SeriesBufferState>;
@@ -517,8 +523,6 @@ export interface TrainingHistoryState {
   tasks: { task: string; series: SeriesBufferState }[];
   records: ThinnedLogState<MetricsRecord>;
   episodes: ThinnedLogState<EpisodeEntry>;
-  /** The last (up to 100) episode returns, oldest first: the moving average continues. */
-  recentReturns: number[];
 }
 
 /** A metrics record read back from storage: an object with a frame count (the rest is only shown and exported). */
