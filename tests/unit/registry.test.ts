@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createEnv, ENV_IDS } from '../../src/core/envs/registry';
+import { ENV_IDS } from '../../src/core/envs/envInfo';
+import { createEnv } from '../../src/core/envs/registry';
 import { observe } from '../../src/core/envs/types';
 
 const EXPECTED_IDS = [

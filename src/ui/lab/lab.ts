@@ -10,7 +10,7 @@ import { PolicyPlayer } from '../../core/replay/policyPlayer';
 import { RecordingStore } from '../../core/replay/recordingStore';
 import { actorOptionsFor, envOptionsFor, envSpecFor, learnerOptionsFor, networkFor, networkSpecFor, tasksOf } from '../../core/training/fromConfig';
 import { PopArt } from '../../core/agent/popart';
-import { suiteTaskEnvId } from '../../core/suite/minatarSuite';
+import { suiteTaskEnvId } from '../../core/envs/suite/minatarSuite';
 import type { MetricsRecord } from '../../core/training/metrics';
 import { TrainingHistory } from '../../core/training/trainingHistory';
 import { TrainingRun, type ActorHandle, type RunProgress, type Scheduler } from '../../core/training/trainingRun';

@@ -2,7 +2,7 @@ import { useEffect, useId, useMemo, useState, useSyncExternalStore, type ReactNo
 import type { PlayerStep, PolicyPlayer } from '../../core/replay/policyPlayer';
 import type { RecordingStore } from '../../core/replay/recordingStore';
 import { renderReplayStep, type Recording, type ReplayStep } from '../../core/replay/replay';
-import { gameTitle } from '../../core/suite/minatarSuite';
+import { gameTitle } from '../../core/envs/suite/minatarSuite';
 import { FrameCanvas } from '../FrameCanvas';
 import './replay.css';
 
