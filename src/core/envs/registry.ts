@@ -58,10 +58,11 @@ const OPTION_RULES: Record<EnvOptionKey, OptionRule> = {
   maxEpisodeSteps: timeLimitRule,
 };
 
+/** The classic-control environments by Gymnasium name (`EnvInfo.name`). */
 const CLASSIC_ENVS: Record<string, new (options: ClassicEnvOptions) => Env> = {
-  'classic/CartPole-v1': CartPole,
-  'classic/Acrobot-v1': Acrobot,
-  'classic/MountainCar-v0': MountainCar,
+  'CartPole-v1': CartPole,
+  'Acrobot-v1': Acrobot,
+  'MountainCar-v0': MountainCar,
 };
 
 interface RegistryEntry {
@@ -88,7 +89,8 @@ function builder(info: EnvInfo): RegistryEntry['create'] {
       // A game in the `suite/minatar` layout; always the full action set, which the suite's games share.
       return (o) => new SuiteTaskEnv(game!, createMinAtar(minatarEnvId(game!), game!, { ...o, actionSet: 'full' }));
     case 'classic': {
-      const Make = CLASSIC_ENVS[id]!;
+      const Make = Object.hasOwn(CLASSIC_ENVS, info.name) ? CLASSIC_ENVS[info.name] : undefined;
+      if (Make === undefined) throw new Error(`registry: no classic-control environment named '${info.name}'`);
       return (o) => {
         const limit = o.maxEpisodeSteps as number | null | undefined;
         return new Make({ id, seed: o.seed as number, maxEpisodeSteps: limit === undefined ? info.maxEpisodeSteps : limit });
