@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { ENV_IDS } from '../src/core/envs/registry';
+import { ENV_IDS } from '../src/core/envs/envInfo';
 import { VecEnv } from '../src/core/envs/vecEnv';
 import { RandomState } from '../src/core/rng/randomState';
 import { formatInt, formatTable, median } from './table';

@@ -5,7 +5,7 @@ import { DEFAULT_CONFIG, type ExperimentConfig } from '../src/core/config/experi
 import { createEnv } from '../src/core/envs/registry';
 import { assembleBatch } from '../src/core/learner/batch';
 import { Learner } from '../src/core/learner/learner';
-import type { NetworkKind } from '../src/core/model/networks';
+import type { NetworkKind } from '../src/core/model/networkKinds';
 import { actorOptionsFor, learnerOptionsFor } from '../src/core/training/fromConfig';
 import { formatInt, formatTable, median } from './table';
 

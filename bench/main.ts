@@ -14,8 +14,8 @@ import { benchEndToEnd, benchLearner } from './learnerBench';
 import { benchBrowser } from './browserBench';
 import { soakBrowser, soakHeadless } from './soakBench';
 import { useWasmBackend } from '../src/node/tfWasm';
-import { NETWORK_KINDS, type NetworkKind } from '../src/core/model/networks';
-import { ENV_IDS } from '../src/core/envs/registry';
+import { NETWORK_KINDS, type NetworkKind } from '../src/core/model/networkKinds';
+import { ENV_IDS } from '../src/core/envs/envInfo';
 
 const USAGE = `usage: npm run bench -- <benchmark> [flags]
 

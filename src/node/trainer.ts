@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ExperimentConfig } from '../core/config/experimentConfig';
 import type { EnvSpec } from '../core/envs/types';
 import { Learner } from '../core/learner/learner';
-import { checkpointOf, encodeCheckpoint } from '../core/model/checkpoint';
+import { checkpointOf, encodeCheckpoint } from '../core/persistence/checkpoint';
 import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../core/training/fromConfig';
 import { InProcessActor } from '../core/training/inProcessActor';
 import type { MetricsRecord } from '../core/telemetry/metrics';

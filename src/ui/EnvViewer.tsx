@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { createEnv, ENV_IDS } from '../core/envs/registry';
+import { ENV_IDS } from '../core/envs/envInfo';
+import { createEnv } from '../core/envs/registry';
 import { RandomState } from '../core/rng/randomState';
 import { renderFrame } from '../core/render/renderFrame';
 import { FrameCanvas } from './FrameCanvas';

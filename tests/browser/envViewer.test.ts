@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canvasColourCount, screenshot, watchPage, useBuiltSite } from './support/browser';
+import { screenshot, watchPage, useBuiltSite } from './support/browser';
+import { canvasColourCount } from './support/pageProbes';
 
 const site = useBuiltSite();
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { canvasColourCount, screenshot, watchPage, type PageProblems, useBuiltSite } from './support/browser';
+import { screenshot, watchPage, type PageProblems, useBuiltSite } from './support/browser';
+import { canvasColourCount } from './support/pageProbes';
 
 const site = useBuiltSite();
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { decodeCheckpoint, type Checkpoint } from '../../src/core/model/checkpoint';
+import { decodeCheckpoint, type Checkpoint } from '../../src/core/persistence/checkpoint';
 import { screenshot, watchPage, useBuiltSite } from './support/browser';
 
 const site = useBuiltSite();

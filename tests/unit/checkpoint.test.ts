@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { base64ToBytes, bytesToBase64 } from '../../src/core/model/base64';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../src/core/model/checkpoint';
+import { base64ToBytes, bytesToBase64 } from '../../src/core/persistence/base64';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../src/core/persistence/checkpoint';
 import { DEFAULT_CONFIG } from '../../src/core/config/experimentConfig';
 import { envSpecFor, networkSpecFor } from '../../src/core/training/fromConfig';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assembleBatch } from '../../src/core/learner/batch';
 import { Learner, type LearnerState } from '../../src/core/learner/learner';
-import { CHECKPOINT_VERSION, checkpointOf, decodeCheckpoint, encodeCheckpoint } from '../../src/core/model/checkpoint';
+import { CHECKPOINT_VERSION, checkpointOf, decodeCheckpoint, encodeCheckpoint } from '../../src/core/persistence/checkpoint';
 import { checkRunSnapshot, savedSlotOf } from '../../src/core/persistence/runSnapshot';
 import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../../src/core/training/fromConfig';
 import { InProcessActor } from '../../src/core/training/inProcessActor';

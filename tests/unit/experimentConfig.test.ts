@@ -14,8 +14,8 @@ import {
   type ConfigField,
   type ValueSpec,
 } from '../../src/core/config/experimentConfig';
-import { ENV_IDS } from '../../src/core/envs/registry';
-import { NETWORK_KINDS } from '../../src/core/model/networks';
+import { ENV_IDS } from '../../src/core/envs/envInfo';
+import { NETWORK_KINDS } from '../../src/core/model/networkKinds';
 import { CORRECTIONS } from '../../src/core/agent/corrections';
 import { RandomState } from '../../src/core/rng/randomState';
 

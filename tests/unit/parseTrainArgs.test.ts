@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTrainArgs, suggestFlag, trainHelpText, type TrainArgs } from '../../src/node/cli/parseTrainArgs';
 import { CONFIG_FIELDS, DEFAULT_CONFIG } from '../../src/core/config/experimentConfig';
-import { ENV_IDS } from '../../src/core/envs/registry';
+import { ENV_IDS } from '../../src/core/envs/envInfo';
 
 function run(argv: string[]): Extract<TrainArgs, { kind: 'run' }> {
   const result = parseTrainArgs(argv);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, parseConfigStrict, type ExperimentConfig } from '../../src/core/config/experimentConfig';
 import { applyPreset, comparisonRunConfig, comparisonRuns, presetById, presetRuns, PRESETS } from '../../src/core/config/presets';
-import { ENV_IDS } from '../../src/core/envs/registry';
-import { SUITE_GAMES, SUITE_ID } from '../../src/core/suite/minatarSuite';
+import { ENVS, PICKABLE_ENV_IDS } from '../../src/core/envs/envInfo';
+import { SUITE_GAMES, SUITE_ID } from '../../src/core/envs/suite/minatarSuite';
 
 describe('PRESETS', () => {
   it('have unique ids and titles, and a description of one or two sentences', () => {
@@ -38,14 +38,14 @@ describe('PRESETS', () => {
   });
 
   it('name registered environments (or the task suite), and one preset per MinAtar game', () => {
-    const envs = [...ENV_IDS, SUITE_ID];
+    const envs = PICKABLE_ENV_IDS;
     for (const preset of PRESETS) {
       if (preset.config.env !== undefined) expect(envs, preset.id).toContain(preset.config.env);
       for (const run of preset.comparison ?? []) {
         if (run.overrides.env !== undefined) expect(envs, `${preset.id}/${run.label}`).toContain(run.overrides.env);
       }
     }
-    const minatar = ENV_IDS.filter((id) => id.startsWith('minatar/'));
+    const minatar = ENVS.filter((e) => e.family === 'minatar').map((e) => e.id);
     for (const env of minatar) expect(PRESETS.filter((p) => p.config.env === env).length, env).toBe(1);
   });
 

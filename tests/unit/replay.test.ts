@@ -9,7 +9,7 @@ import { RandomState } from '../../src/core/rng/randomState';
 import { PolicyPlayer, policyPlayerSeeds, type PlayerStep } from '../../src/core/replay/policyPlayer';
 import { renderReplayStep, type Recording } from '../../src/core/replay/replay';
 import { RecordingStore } from '../../src/core/replay/recordingStore';
-import { SUITE_CHANNELS, SUITE_GAMES, suiteTaskEnvId } from '../../src/core/suite/minatarSuite';
+import { SUITE_CHANNELS, SUITE_GAMES, suiteTaskEnvId } from '../../src/core/envs/suite/minatarSuite';
 import { useWasmBackend } from '../../src/node/tfWasm';
 
 beforeAll(async () => {

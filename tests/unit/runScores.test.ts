@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../src/core/config/experimentConfig';
 import { presetById, presetRuns } from '../../src/core/config/presets';
 import type { MinAtarGameName } from '../../src/core/envs/minatar/game';
-import { RANDOM_SCORES, REFERENCE_SCORES } from '../../src/core/suite/scores';
+import { RANDOM_SCORES, REFERENCE_SCORES } from '../../src/core/envs/suite/scores';
 import type { MetricsRecord, TaskRecord } from '../../src/core/telemetry/metrics';
 import { TrainingHistory } from '../../src/core/telemetry/trainingHistory';
 import { SuiteScores } from '../../src/ui/components/SuiteScores';

@@ -1,5 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { envInfo } from '../../src/core/envs/envInfo';
+import { networkFits } from '../../src/core/model/networkKinds';
 import {
   CONFIG_FIELDS,
   DEFAULT_CONFIG,
@@ -66,8 +68,7 @@ function randomConfig(rng: RandomState): ExperimentConfig {
   }
   const c = config as unknown as ExperimentConfig;
   if (c.batchSize > c.queueCapacity) c.queueCapacity = c.batchSize;
-  const imageNet = c.network === 'minatar' || c.network === 'resnet';
-  if (c.network !== 'auto' && imageNet !== (c.env.startsWith('minatar/') || c.env === 'suite/minatar')) c.network = 'auto';
+  if (c.network !== 'auto' && !networkFits(c.network, envInfo(c.env)!)) c.network = 'auto';
   if (!isStrictlyValid(c)) throw new Error(`randomConfig: made an invalid configuration ${JSON.stringify(c)}`);
   return c;
 }

@@ -9,7 +9,7 @@ import { Actor, type ActorOptions } from '../../src/core/actor/actor';
 import type { Unroll } from '../../src/core/actor/unroll';
 import { DEFAULT_CONFIG } from '../../src/core/config/experimentConfig';
 import { createEnv } from '../../src/core/envs/registry';
-import { decodeCheckpoint } from '../../src/core/model/checkpoint';
+import { decodeCheckpoint } from '../../src/core/persistence/checkpoint';
 import { createNetwork } from '../../src/core/model/networks';
 import { getNetworkWeights } from '../../src/core/model/weights';
 import { envSpecFor, networkFor, networkSpecFor } from '../../src/core/training/fromConfig';

@@ -1,6 +1,6 @@
-import { ENV_IDS } from '../envs/registry';
-import { SUITE_GAMES, SUITE_ID } from '../suite/minatarSuite';
-import type { NetworkKind } from '../model/networks';
+import { envInfo, PICKABLE_ENV_IDS } from '../envs/envInfo';
+import { SUITE_GAMES } from '../envs/suite/minatarSuite';
+import { autoNetworkForShape, NETWORK_INPUT, networkFits, type NetworkKind } from '../model/networkKinds';
 import type { Correction } from '../agent/corrections';
 
 /**
@@ -30,7 +30,7 @@ export type ActionSet = 'full' | 'minimal';
 /** Every setting of one experiment. Meanings, ranges and defaults: `CONFIG_FIELDS`. */
 export interface ExperimentConfig {
   // Environment
-  /** Registry id, one of `ENV_IDS`, or the task suite `suite/minatar`. */
+  /** Registry id, one of `PICKABLE_ENV_IDS` (a single environment or the task suite `suite/minatar`). */
   env: string;
   /** The suite's games, comma-separated in suite order (`suite/minatar` only). */
   tasks: string;
@@ -190,7 +190,7 @@ const FIELDS = [
   // --- Environment --------------------------------------------------------
   {
     key: 'env', group: 'environment', flag: 'env', urlKey: 'env', label: 'Environment',
-    kind: 'enum', choices: [...ENV_IDS, SUITE_ID], default: 'classic/CartPole-v1',
+    kind: 'enum', choices: PICKABLE_ENV_IDS, default: 'classic/CartPole-v1',
     doc: "The task to learn: a classic-control problem (a short vector observation), a MinAtar game (Young & Tian 2019; a 10x10 grid of C binary channels), or 'suite/minatar': one agent playing several MinAtar games at once (IMPALA section 5.3's multi-task setting).",
   },
   {
@@ -395,25 +395,16 @@ export const DEFAULT_CONFIG: Readonly<ExperimentConfig> = Object.freeze(buildDef
 // ---------------------------------------------------------------------------
 // Networks
 
-/** Whether an environment gives vector observations or 10x10xC images, read from its id's family. */
-function observationKindOfEnv(env: string): 'vector' | 'image' | 'unknown' {
-  if (env.startsWith('classic/')) return 'vector';
-  if (env.startsWith('minatar/') || env === SUITE_ID) return 'image';
-  return 'unknown';
-}
-
-const IMAGE_NETWORKS: readonly NetworkKind[] = ['minatar', 'resnet'];
-
 /**
  * The network to build: `config.network`, or for 'auto' 'mlp' when
  * observations are vectors `[n]` and 'minatar' when they are images
- * `[H, W, C]`. Throws for 'auto' and any other rank.
+ * `[H, W, C]` (`AUTO_NETWORK`). Throws for 'auto' and any other rank.
  */
 export function resolveNetworkKind(config: Pick<ExperimentConfig, 'network'>, observationShape: readonly number[]): NetworkKind {
   if (config.network !== 'auto') return config.network;
-  if (observationShape.length === 1) return 'mlp';
-  if (observationShape.length === 3) return 'minatar';
-  throw new Error(`resolveNetworkKind: no network for observations of shape [${observationShape.join(', ')}]; expected [n] or [H, W, C]`);
+  const kind = autoNetworkForShape(observationShape);
+  if (kind === null) throw new Error(`resolveNetworkKind: no network for observations of shape [${observationShape.join(', ')}]; expected [n] or [H, W, C]`);
+  return kind;
 }
 
 // ---------------------------------------------------------------------------
@@ -612,15 +603,13 @@ function fixCrossFieldProblems(config: ExperimentConfig, given: ReadonlySet<Conf
     );
     config.queueCapacity = config.batchSize;
   }
-  const observations = observationKindOfEnv(config.env);
-  if (config.network !== 'auto' && observations !== 'unknown') {
-    const wantsImages = IMAGE_NETWORKS.includes(config.network);
-    if (wantsImages !== (observations === 'image')) {
-      problems.push(
-        `network '${config.network}' takes ${wantsImages ? '[H, W, C] images' : 'vector observations'}, but ${config.env} gives ${observations === 'image' ? 'images' : 'vectors'}; using 'auto'`,
-      );
-      config.network = 'auto';
-    }
+  const env = envInfo(config.env);
+  if (config.network !== 'auto' && env !== undefined && !networkFits(config.network, env)) {
+    const wantsImages = NETWORK_INPUT[config.network] === 'image';
+    problems.push(
+      `network '${config.network}' takes ${wantsImages ? '[H, W, C] images' : 'vector observations'}, but ${config.env} gives ${env.observation.kind === 'image' ? 'images' : 'vectors'}; using 'auto'`,
+    );
+    config.network = 'auto';
   }
 }
 

@@ -1,5 +1,6 @@
 import { DEFAULT_CONFIG, validateConfig, type ExperimentConfig } from './experimentConfig';
-import { gameTitle, SUITE_GAMES, SUITE_ID } from '../suite/minatarSuite';
+import { minatarEnvId, type MinAtarGameName } from '../envs/minatar/game';
+import { gameTitle, SUITE_GAMES, SUITE_ID } from '../envs/suite/minatarSuite';
 
 /**
  * Ready-made experiments for the settings panel: a preset names only the
@@ -52,8 +53,8 @@ const MINATAR_SETTINGS: Partial<ExperimentConfig> = {
   actionSet: 'full',
 };
 
-function minatarPreset(game: string, title: string, description: string): Preset {
-  return { id: game, title, description, config: { env: `minatar/${game}`, ...MINATAR_SETTINGS } };
+function minatarPreset(game: MinAtarGameName, title: string, description: string): Preset {
+  return { id: game, title, description, config: { env: minatarEnvId(game), ...MINATAR_SETTINGS } };
 }
 
 const MINATAR_NOTE = 'Uses the settings that learned Breakout well here; 5 million frames take a while.';
@@ -90,7 +91,7 @@ const MULTITASK: Preset = {
     ...SUITE_GAMES.map(
       (game): PresetRun => ({
         label: `${gameTitle(game)} only`,
-        overrides: { env: `minatar/${game}`, envsPerActor: MINATAR_SETTINGS.envsPerActor, popart: false },
+        overrides: { env: minatarEnvId(game), envsPerActor: MINATAR_SETTINGS.envsPerActor, popart: false },
         frameShare: 1 / SUITE_GAMES.length,
       }),
     ),

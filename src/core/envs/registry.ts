@@ -1,6 +1,6 @@
 import type { Env } from './types';
 import { MinAtarEnv, type MinAtarOptions } from './minatar/minAtarEnv';
-import type { MinAtarGameFactory, MinAtarGameName } from './minatar/game';
+import { minatarEnvId, type MinAtarGameFactory, type MinAtarGameName } from './minatar/game';
 import { Breakout } from './minatar/breakout';
 import { Asterix } from './minatar/asterix';
 import { Freeway } from './minatar/freeway';
@@ -9,9 +9,16 @@ import { SpaceInvaders } from './minatar/spaceInvaders';
 import { CartPole } from './classic/cartPole';
 import { Acrobot } from './classic/acrobot';
 import { MountainCar } from './classic/mountainCar';
+import type { ClassicEnvOptions } from './classic/classicEnv';
 import { checkOptions, type OptionRule } from './options';
-import { SUITE_GAMES, suiteTaskEnvId } from '../suite/minatarSuite';
-import { SuiteTaskEnv } from '../suite/suiteTaskEnv';
+import { SuiteTaskEnv } from './suite/suiteTaskEnv';
+import { ENVS, type EnvInfo, type EnvOptionKey } from './envInfo';
+
+/**
+ * Creates environments by id. What each environment is (family,
+ * observations, actions, which options apply) is `envInfo.ts`'s; this file
+ * only builds them, and takes the ids and their options from there.
+ */
 
 /** Options every environment takes. */
 export interface CommonEnvOptions {
@@ -43,18 +50,24 @@ const timeLimitRule: OptionRule = {
   expected: 'a positive integer or null',
 };
 
-const MINATAR_RULES: Record<keyof MinAtarOptions, OptionRule> = {
-  seed: seedRule,
+/** The rule of every option; an environment takes the seed and those its `EnvInfo.options` name. */
+const OPTION_RULES: Record<EnvOptionKey, OptionRule> = {
   stickyActionProb: { check: (v) => typeof v === 'number' && v >= 0 && v <= 1, expected: 'a number in [0, 1]' },
   difficultyRamping: { check: (v) => typeof v === 'boolean', expected: 'true or false' },
   actionSet: { check: (v) => v === 'full' || v === 'minimal', expected: "'full' or 'minimal'" },
   maxEpisodeSteps: timeLimitRule,
 };
-const CLASSIC_RULES: Record<keyof ClassicOptions, OptionRule> = { seed: seedRule, maxEpisodeSteps: timeLimitRule };
+
+/** The classic-control environments by Gymnasium name (`EnvInfo.name`). */
+const CLASSIC_ENVS: Record<string, new (options: ClassicEnvOptions) => Env> = {
+  'CartPole-v1': CartPole,
+  'Acrobot-v1': Acrobot,
+  'MountainCar-v0': MountainCar,
+};
 
 interface RegistryEntry {
   rules: Record<string, OptionRule>;
-  create: (id: string, options: Record<string, unknown>) => Env;
+  create: (options: Record<string, unknown>) => Env;
 }
 
 function createMinAtar(id: string, game: MinAtarGameName, o: Record<string, unknown>): MinAtarEnv {
@@ -67,43 +80,40 @@ function createMinAtar(id: string, game: MinAtarGameName, o: Record<string, unkn
   });
 }
 
-function minatarEntry(game: MinAtarGameName): RegistryEntry {
-  return { rules: MINATAR_RULES, create: (id, o) => createMinAtar(id, game, o) };
+function builder(info: EnvInfo): RegistryEntry['create'] {
+  const { id, game } = info;
+  switch (info.family) {
+    case 'minatar':
+      return (o) => createMinAtar(id, game!, o);
+    case 'suite':
+      // A game in the `suite/minatar` layout; always the full action set, which the suite's games share.
+      return (o) => new SuiteTaskEnv(game!, createMinAtar(minatarEnvId(game!), game!, { ...o, actionSet: 'full' }));
+    case 'classic': {
+      const Make = Object.hasOwn(CLASSIC_ENVS, info.name) ? CLASSIC_ENVS[info.name] : undefined;
+      if (Make === undefined) throw new Error(`registry: no classic-control environment named '${info.name}'`);
+      return (o) => {
+        const limit = o.maxEpisodeSteps as number | null | undefined;
+        return new Make({ id, seed: o.seed as number, maxEpisodeSteps: limit === undefined ? info.maxEpisodeSteps : limit });
+      };
+    }
+    default: {
+      const family: never = info.family;
+      throw new Error(`registry: no builder for family ${String(family)}`);
+    }
+  }
 }
 
-/** A game in the `suite/minatar` layout; always the full action set, which the suite's games share. */
-function suiteTaskEntry(game: MinAtarGameName): RegistryEntry {
-  const { actionSet: _fullOnly, ...rules } = MINATAR_RULES;
-  return { rules, create: (_id, o) => new SuiteTaskEnv(game, createMinAtar(`minatar/${game}`, game, { ...o, actionSet: 'full' })) };
-}
-
-function classicEntry(make: (id: string, seed: number, maxEpisodeSteps: number | null | undefined) => Env): RegistryEntry {
-  return {
-    rules: CLASSIC_RULES,
-    create: (id, o) => make(id, o.seed as number, o.maxEpisodeSteps as number | null | undefined),
-  };
-}
-
-const REGISTRY: Record<string, RegistryEntry> = {
-  'minatar/asterix': minatarEntry('asterix'),
-  'minatar/breakout': minatarEntry('breakout'),
-  'minatar/freeway': minatarEntry('freeway'),
-  'minatar/seaquest': minatarEntry('seaquest'),
-  'minatar/space_invaders': minatarEntry('space_invaders'),
-  'classic/CartPole-v1': classicEntry((id, seed, t) => new CartPole({ id, seed, maxEpisodeSteps: t === undefined ? 500 : t })),
-  'classic/Acrobot-v1': classicEntry((id, seed, t) => new Acrobot({ id, seed, maxEpisodeSteps: t === undefined ? 500 : t })),
-  'classic/MountainCar-v0': classicEntry((id, seed, t) => new MountainCar({ id, seed, maxEpisodeSteps: t === undefined ? 200 : t })),
-};
-
-/** Every environment a user picks by id, in display order. */
-export const ENV_IDS: readonly string[] = Object.keys(REGISTRY);
-
-// The games of `suite/minatar` in the suite's observation layout: actors
-// create them; users pick the suite (see `minatarSuite.ts`), not these.
-for (const game of SUITE_GAMES) REGISTRY[suiteTaskEnvId(game)] = suiteTaskEntry(game);
+/** Every environment `createEnv` makes: the single ones, and the suite's task environments (a suite itself is made of those). */
+const REGISTRY: ReadonlyMap<string, RegistryEntry> = new Map(
+  ENVS.filter((info) => info.tasks === undefined).map((info): [string, RegistryEntry] => {
+    const rules: Record<string, OptionRule> = { seed: seedRule };
+    for (const key of info.options) rules[key] = OPTION_RULES[key];
+    return [info.id, { rules, create: builder(info) }];
+  }),
+);
 
 export function isEnvId(id: string): boolean {
-  return Object.hasOwn(REGISTRY, id);
+  return REGISTRY.has(id);
 }
 
 /**
@@ -112,10 +122,10 @@ export function isEnvId(id: string): boolean {
  * its first step.
  */
 export function createEnv(id: string, options: EnvOptions): Env {
-  if (!isEnvId(id)) {
-    throw new Error(`Unknown environment '${id}'. Valid environments: ${[...ENV_IDS, ...SUITE_GAMES.map(suiteTaskEnvId)].join(', ')}`);
+  const entry = REGISTRY.get(id);
+  if (entry === undefined) {
+    throw new Error(`Unknown environment '${id}'. Valid environments: ${[...REGISTRY.keys()].join(', ')}`);
   }
-  const entry = REGISTRY[id]!;
   const checked = checkOptions(id, options as unknown as Record<string, unknown>, entry.rules, ['seed']);
-  return entry.create(id, checked);
+  return entry.create(checked);
 }

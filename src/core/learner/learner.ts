@@ -4,7 +4,7 @@ import { impalaLoss } from '../agent/losses';
 import { policyEntropy } from '../agent/losses';
 import { PopArt, type PopArtState } from '../agent/popart';
 import { createNetwork, type Network, type NetworkConfig, type NetworkSpec } from '../model/networks';
-import { checkLearnerState, learnerStateOf } from '../model/learnerStateCheck';
+import { checkLearnerState, learnerStateOf } from './learnerStateCheck';
 import { getNetworkWeights, setNetworkWeights } from '../model/weights';
 import { Adam } from '../optim/adam';
 import { clipByGlobalNorm } from '../optim/clipByGlobalNorm';

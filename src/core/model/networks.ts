@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { RandomState } from '../rng/randomState';
 import { glorotUniform } from './initializers';
+import { NETWORK_KINDS, type NetworkKind } from './networkKinds';
 
 /**
  * Policy-and-baseline networks: each maps a batch of observations to policy
@@ -43,8 +44,8 @@ export interface ResNetConfig {
 }
 
 export type NetworkConfig = MlpConfig | MinAtarNetConfig | ResNetConfig;
-export type NetworkKind = NetworkConfig['kind'];
-export const NETWORK_KINDS: readonly NetworkKind[] = ['mlp', 'minatar', 'resnet'];
+// Every network config is of a kind `networkKinds.ts` lists, and every kind has a config.
+const _kindsMatch: [NetworkConfig['kind'], NetworkKind] extends [NetworkKind, NetworkConfig['kind']] ? true : never = true;
 
 export interface NetworkSpec {
   /** Shape of one observation: `[n]` or `[10, 10, C]`. */

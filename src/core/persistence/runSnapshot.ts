@@ -1,6 +1,6 @@
 import type { LearnerState } from '../learner/learner';
-import { learnerStateRulesFor } from '../model/checkpoint';
-import { checkLearnerState, learnerStateOf } from '../model/learnerStateCheck';
+import { learnerStateRulesFor } from './checkpoint';
+import { checkLearnerState, learnerStateOf } from '../learner/learnerStateCheck';
 import { validateConfig, type ExperimentConfig } from '../config/experimentConfig';
 import type { Recording, ReplayStep } from '../replay/replay';
 import type { TaskProgress } from '../telemetry/metrics';

@@ -1,4 +1,5 @@
 import type { DrawCommand, Picture } from './drawCommands';
+import { envInfo, ENVS } from '../envs/envInfo';
 import { CARTPOLE_X_THRESHOLD } from '../envs/classic/cartPole';
 import {
   MOUNTAIN_CAR_GOAL_POSITION,
@@ -191,12 +192,14 @@ const RENDERERS: Record<string, (state: ArrayLike<number>) => Picture> = {
   'MountainCar-v0': renderMountainCar,
 };
 
-/** Renders a classic-control state by env id (`classic/CartPole-v1` or `CartPole-v1`). */
+/** Renders a classic-control state by env id (`classic/CartPole-v1`) or Gymnasium name (`CartPole-v1`). */
 export function renderClassic(envId: string, state: ArrayLike<number>): Picture {
-  const name = envId.startsWith('classic/') ? envId.slice('classic/'.length) : envId;
+  const env = envInfo(envId);
+  const name = env?.family === 'classic' ? env.name : envId;
   const render = Object.hasOwn(RENDERERS, name) ? RENDERERS[name] : undefined;
   if (!render) {
-    throw new Error(`renderClassic: unknown environment '${envId}'. Valid: ${Object.keys(RENDERERS).map((k) => `classic/${k}`).join(', ')}`);
+    const valid = ENVS.filter((e) => Object.hasOwn(RENDERERS, e.name) && e.family === 'classic').map((e) => e.id);
+    throw new Error(`renderClassic: unknown environment '${envId}'. Valid: ${valid.join(', ')}`);
   }
   return render(state);
 }

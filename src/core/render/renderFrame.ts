@@ -1,7 +1,7 @@
 import type { Env } from '../envs/types';
 import { MinAtarEnv } from '../envs/minatar/minAtarEnv';
 import { ClassicEnv } from '../envs/classic/classicEnv';
-import { SuiteTaskEnv } from '../suite/suiteTaskEnv';
+import { SuiteTaskEnv } from '../envs/suite/suiteTaskEnv';
 import type { Picture } from './drawCommands';
 import { renderMinAtar } from './minatarRender';
 import { renderClassic } from './classicRender';

@@ -8,7 +8,7 @@ import { setNetworkWeights } from '../model/weights';
 import { renderFrame, type Frame } from '../render/renderFrame';
 import { deriveSeed } from '../rng/deriveSeed';
 import { RandomState } from '../rng/randomState';
-import { SuiteTaskEnv } from '../suite/suiteTaskEnv';
+import { SuiteTaskEnv } from '../envs/suite/suiteTaskEnv';
 import type { EpisodeEnd, Recording, ReplayStep } from './replay';
 
 /** One task of a multi-task network, as a player plays it. */

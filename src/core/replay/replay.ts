@@ -1,7 +1,9 @@
 import type { Frame } from '../render/renderFrame';
 import { renderMinAtar } from '../render/minatarRender';
 import { renderClassic } from '../render/classicRender';
-import { GAME_CHANNELS, isSuiteGame, SUITE_ID } from '../suite/minatarSuite';
+import { envInfo } from '../envs/envInfo';
+import type { MinAtarGameName } from '../envs/minatar/game';
+import { GAME_CHANNELS } from '../envs/suite/minatarSuite';
 
 /**
  * What a replay keeps of one step of an episode: the state the agent saw,
@@ -49,11 +51,10 @@ export interface Recording {
   end: EpisodeEnd;
 }
 
-/** The game of a suite task's environment id (`suite/minatar/breakout` -> `breakout`), or null. */
-function suiteGameOf(envId: string): keyof typeof GAME_CHANNELS | null {
-  const prefix = `${SUITE_ID}/`;
-  const name = envId.startsWith(prefix) ? envId.slice(prefix.length) : '';
-  return isSuiteGame(name) ? name : null;
+/** The game of a suite task's environment (`suite/minatar/breakout` -> `breakout`), or null. */
+function suiteGameOf(envId: string): MinAtarGameName | null {
+  const env = envInfo(envId);
+  return env?.family === 'suite' && env.game !== undefined ? env.game : null;
 }
 
 /**

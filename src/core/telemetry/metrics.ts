@@ -1,6 +1,6 @@
 import type { UpdateResult } from '../learner/learner';
 import type { MinAtarGameName } from '../envs/minatar/game';
-import { mean, median, normalisedScore } from '../suite/scores';
+import { mean, median, normalisedScore } from '../envs/suite/scores';
 import { RecentEpisodes, type RecentEpisodesState } from './recentEpisodes';
 
 /** One game of a task suite, as of one update. */

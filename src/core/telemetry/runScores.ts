@@ -1,8 +1,9 @@
 import type { ExperimentConfig } from '../config/experimentConfig';
+import { envInfo } from '../envs/envInfo';
 import type { MinAtarGameName } from '../envs/minatar/game';
 import type { MetricsRecord } from './metrics';
-import { isSuiteGame, SUITE_GAMES, SUITE_ID } from '../suite/minatarSuite';
-import { mean, median, normalisedScore } from '../suite/scores';
+import { isSuiteGame, SUITE_GAMES } from '../envs/suite/minatarSuite';
+import { mean, median, normalisedScore } from '../envs/suite/scores';
 
 /**
  * Normalised scores of the runs of a comparison, one row per run, as the
@@ -25,13 +26,14 @@ export interface RunScores {
 
 /** A run's normalised scores, or null for a run that plays no MinAtar game (CartPole). */
 export function runScores(label: string, config: ExperimentConfig, latest: MetricsRecord | null): RunScores | null {
-  if (config.env === SUITE_ID) {
+  const env = envInfo(config.env);
+  if (env?.tasks !== undefined) {
     const games: RunScores['games'] = {};
     for (const t of latest?.tasks ?? []) games[t.task] = t.normalisedScore;
     return { label, kind: 'suite', frames: latest?.frames ?? 0, games, median: latest?.normalisedScoreMedian ?? null, mean: latest?.normalisedScoreMean ?? null };
   }
-  const game = config.env.startsWith('minatar/') ? config.env.slice('minatar/'.length) : '';
-  if (!isSuiteGame(game)) return null;
+  const game = env?.family === 'minatar' ? env.game : undefined;
+  if (game === undefined || !isSuiteGame(game)) return null;
   const ret = latest?.episodeReturnMean100 ?? null;
   const score = ret === null ? null : normalisedScore(game, ret);
   return { label, kind: 'single', frames: latest?.frames ?? 0, games: { [game]: score }, median: score, mean: score };

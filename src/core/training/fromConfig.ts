@@ -1,15 +1,16 @@
 import type { ActorOptions } from '../actor/actor';
 import { resolveNetworkKind, type ExperimentConfig } from '../config/experimentConfig';
+import { envInfo } from '../envs/envInfo';
 import type { MinAtarGameName } from '../envs/minatar/game';
 import { createEnv, type EnvSettings } from '../envs/registry';
 import type { EnvSpec } from '../envs/types';
 import type { LearnerOptions } from '../learner/learner';
 import type { NetworkConfig, NetworkSpec } from '../model/networks';
-import { parseTaskList, slotTaskIds, SUITE_ID, suiteTaskEnvId } from '../suite/minatarSuite';
+import { parseTaskList, slotTaskIds, suiteTaskEnvId } from '../envs/suite/minatarSuite';
 
 /** Whether an experiment trains one agent on a task suite. */
 export function isSuite(config: Pick<ExperimentConfig, 'env'>): boolean {
-  return config.env === SUITE_ID;
+  return envInfo(config.env)?.tasks !== undefined;
 }
 
 /** The games an experiment's agent plays, in task-id order: the suite's tasks, or none for a single environment. */
@@ -36,10 +37,18 @@ export function networkFor(config: ExperimentConfig, spec: EnvSpec): NetworkConf
   return { kind: resolveNetworkKind(config, spec.observationShape) };
 }
 
-/** Environment options from an experiment (MinAtar-only options only for MinAtar; a suite always uses the full action set). */
+/**
+ * Environment options from an experiment: those of its settings that apply
+ * to the environment (`EnvInfo.options`): MinAtar's sticky actions and
+ * action set, nothing for classic control; a suite's games always use the
+ * full action set.
+ */
 export function envOptionsFor(config: ExperimentConfig): EnvSettings {
-  if (isSuite(config)) return { stickyActionProb: config.stickyActionProb };
-  return config.env.startsWith('minatar/') ? { stickyActionProb: config.stickyActionProb, actionSet: config.actionSet } : {};
+  const applies = envInfo(config.env)?.options ?? [];
+  const settings: Partial<Pick<ExperimentConfig, 'stickyActionProb' | 'actionSet'>> = {};
+  if (applies.includes('stickyActionProb')) settings.stickyActionProb = config.stickyActionProb;
+  if (applies.includes('actionSet')) settings.actionSet = config.actionSet;
+  return settings;
 }
 
 export function actorOptionsFor(config: ExperimentConfig, spec: EnvSpec, actorIndex: number): ActorOptions {

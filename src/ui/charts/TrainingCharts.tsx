@@ -1,7 +1,8 @@
 import { useMemo } from 'react';
 import type uPlot from 'uplot';
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
-import { gameTitle, SUITE_GAMES } from '../../core/suite/minatarSuite';
+import { envInfo } from '../../core/envs/envInfo';
+import { gameTitle, isSuiteGame, SUITE_GAMES } from '../../core/envs/suite/minatarSuite';
 import { isSuite, tasksOf } from '../../core/training/fromConfig';
 import { overlayColumns, type Columns } from '../../core/telemetry/seriesBuffer';
 import { HISTORY_CHARTS, type HistoryChart, type TrainingHistory } from '../../core/telemetry/trainingHistory';
@@ -137,8 +138,9 @@ function gamesOf(run: TrainingChartsProps['histories'][number]): readonly string
   const { config, history } = run;
   if (!config) return history.tasks;
   if (isSuite(config)) return tasksOf(config);
-  const game = config.env.startsWith('minatar/') ? config.env.slice('minatar/'.length) : '';
-  return (SUITE_GAMES as readonly string[]).includes(game) ? [game] : [];
+  const env = envInfo(config.env);
+  const game = env?.family === 'minatar' ? env.game : undefined;
+  return game !== undefined && isSuiteGame(game) ? [game] : [];
 }
 
 

@@ -1,7 +1,7 @@
 import { useCallback, useSyncExternalStore } from 'react';
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
-import { gameTitle } from '../../core/suite/minatarSuite';
-import { RANDOM_SCORES, REFERENCE_SCORES } from '../../core/suite/scores';
+import { gameTitle } from '../../core/envs/suite/minatarSuite';
+import { RANDOM_SCORES, REFERENCE_SCORES } from '../../core/envs/suite/scores';
 import type { MetricsRecord } from '../../core/telemetry/metrics';
 import type { TrainingHistory } from '../../core/telemetry/trainingHistory';
 import { gamesOf, runScores, singlesSummary, type RunScores } from '../../core/telemetry/runScores';

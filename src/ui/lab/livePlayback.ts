@@ -3,7 +3,7 @@ import { PopArt } from '../../core/agent/popart';
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
 import { PolicyPlayer, type PlayerStep } from '../../core/replay/policyPlayer';
 import type { RecordingStore } from '../../core/replay/recordingStore';
-import { suiteTaskEnvId } from '../../core/suite/minatarSuite';
+import { suiteTaskEnvId } from '../../core/envs/suite/minatarSuite';
 import type { MetricsRecord } from '../../core/telemetry/metrics';
 import { envOptionsFor, envSpecFor, networkFor, tasksOf } from '../../core/training/fromConfig';
 import type { LabScheduler } from './labDeps';

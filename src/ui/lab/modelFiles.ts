@@ -1,4 +1,4 @@
-import { checkpointOf, decodeCheckpoint, encodeCheckpoint } from '../../core/model/checkpoint';
+import { checkpointOf, decodeCheckpoint, encodeCheckpoint } from '../../core/persistence/checkpoint';
 import { createNetwork } from '../../core/model/networks';
 import { setNetworkWeights } from '../../core/model/weights';
 import { envSpecFor, networkFor, networkSpecFor } from '../../core/training/fromConfig';

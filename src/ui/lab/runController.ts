@@ -1,7 +1,7 @@
 import { comparisonRunConfig, type Preset } from '../../core/config/presets';
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
 import { compatibleState, Learner } from '../../core/learner/learner';
-import type { Checkpoint } from '../../core/model/checkpoint';
+import type { Checkpoint } from '../../core/persistence/checkpoint';
 import type { RunSnapshot } from '../../core/persistence/runSnapshot';
 import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../../core/training/fromConfig';
 import { TrainingHistory } from '../../core/telemetry/trainingHistory';

@@ -17,7 +17,7 @@ import type { RecordingStore } from '../../core/replay/recordingStore';
 import { envSpecFor, networkFor, networkSpecFor } from '../../core/training/fromConfig';
 import { TrainingHistory } from '../../core/telemetry/trainingHistory';
 import { newRunProgress } from '../../core/training/trainingRun';
-import { checkpointOf } from '../../core/model/checkpoint';
+import { checkpointOf } from '../../core/persistence/checkpoint';
 import { StorageFullError, type ReplayKind } from '../persistence/runStore';
 import type { LabDeps, LabRunStore } from './labDeps';
 import { errorText, type LabStore } from './labStore';

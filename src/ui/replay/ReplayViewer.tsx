@@ -1,7 +1,7 @@
 import { useEffect, useId, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
 import type { PlayerStep, PolicyPlayer } from '../../core/replay/policyPlayer';
 import { renderReplayStep, type Recording, type ReplayStep } from '../../core/replay/replay';
-import { gameTitle } from '../../core/suite/minatarSuite';
+import { gameTitle } from '../../core/envs/suite/minatarSuite';
 import { BASE_STEPS_PER_SECOND, PLAYBACK_SPEEDS, type LivePlayback } from '../lab/livePlayback';
 import { FrameCanvas } from '../FrameCanvas';
 import './replay.css';

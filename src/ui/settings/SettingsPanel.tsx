@@ -11,8 +11,9 @@ import {
   type ExperimentConfig,
   type SubsetSpec,
 } from '../../core/config/experimentConfig';
-import { ENV_IDS } from '../../core/envs/registry';
-import { gameTitle, SUITE_ID } from '../../core/suite/minatarSuite';
+import { envInfo, PICKABLE_ENV_IDS, type EnvFamily } from '../../core/envs/envInfo';
+import { gameTitle } from '../../core/envs/suite/minatarSuite';
+import { NETWORK_INPUT, networkFits, type NetworkKind } from '../../core/model/networkKinds';
 import './settings.css';
 
 /**
@@ -54,31 +55,22 @@ export const ADVANCED_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
 /** A group's share of a row: this many rem per field (see settings.css). */
 const FIELD_WIDTH_REM = 12;
 
-const IMAGE_NETWORKS: ReadonlySet<string> = new Set(['minatar', 'resnet']);
-
-function isMinAtar(env: string): boolean {
-  return env.startsWith('minatar/');
-}
-
-/** Environments whose observations are 10x10xC images: a MinAtar game or the MinAtar suite. */
-function isImageEnv(env: string): boolean {
-  return isMinAtar(env) || env === SUITE_ID;
-}
-
 /**
  * Why a setting means nothing for this configuration (its control is then
  * disabled, with the reason), or undefined when it applies.
  */
 function ignoredReason(key: ConfigKey, config: ExperimentConfig): string | undefined {
+  const info = envInfo(config.env);
   const env = envDisplayName(config.env);
+  const applies = (option: 'stickyActionProb' | 'actionSet'): boolean => info?.options.includes(option) ?? false;
   switch (key) {
     case 'stickyActionProb':
-      return isImageEnv(config.env) ? undefined : `MinAtar only: ignored for ${env}.`;
+      return applies('stickyActionProb') ? undefined : `MinAtar only: ignored for ${env}.`;
     case 'actionSet':
-      if (config.env === SUITE_ID) return 'The suite always uses the full 6-action set, which every game shares.';
-      return isMinAtar(config.env) ? undefined : `MinAtar only: ignored for ${env}.`;
+      if (info?.tasks !== undefined) return 'The suite always uses the full 6-action set, which every game shares.';
+      return applies('actionSet') ? undefined : `MinAtar only: ignored for ${env}.`;
     case 'tasks':
-      return config.env === SUITE_ID ? undefined : `Task suite only: ignored for ${env}.`;
+      return info?.tasks !== undefined ? undefined : `Task suite only: ignored for ${env}.`;
     case 'popartBeta':
       return config.popart ? undefined : 'Used only with PopArt.';
     default:
@@ -87,23 +79,22 @@ function ignoredReason(key: ConfigKey, config: ExperimentConfig): string | undef
 }
 
 
-/** 'minatar/space_invaders' -> 'MinAtar Space Invaders'; 'classic/CartPole-v1' -> 'CartPole-v1'; 'suite/minatar' -> 'MinAtar suite (several games, one agent)'. */
+/** 'minatar/space_invaders' -> 'MinAtar Space Invaders'; 'classic/CartPole-v1' -> 'CartPole-v1'; an unknown id as it is. */
 export function envDisplayName(id: string): string {
-  if (id === SUITE_ID) return 'MinAtar suite (several games, one agent)';
-  const slash = id.indexOf('/');
-  const family = id.slice(0, slash);
-  const name = id.slice(slash + 1);
-  if (family === 'minatar') return `MinAtar ${gameTitle(name)}`;
-  if (family === 'classic') return name;
-  return id;
+  return envInfo(id)?.displayName ?? id;
 }
 
-const ENV_FAMILIES: readonly { label: string; ids: readonly string[] }[] = [
-  { label: 'Classic control', ids: ENV_IDS.filter((id) => id.startsWith('classic/')) },
-  { label: 'MinAtar (10x10 games)', ids: ENV_IDS.filter(isMinAtar) },
-  { label: 'Task suite (multi-task)', ids: [SUITE_ID] },
-  { label: 'Other', ids: ENV_IDS.filter((id) => !id.startsWith('classic/') && !isMinAtar(id)) },
-];
+/** The environment menu's groups, in menu order. */
+const FAMILY_LABELS: Readonly<Record<EnvFamily, string>> = {
+  classic: 'Classic control',
+  minatar: 'MinAtar (10x10 games)',
+  suite: 'Task suite (multi-task)',
+};
+
+const ENV_FAMILIES: readonly { label: string; ids: readonly string[] }[] = (Object.keys(FAMILY_LABELS) as EnvFamily[]).map((family) => ({
+  label: FAMILY_LABELS[family],
+  ids: PICKABLE_ENV_IDS.filter((id) => envInfo(id)?.family === family),
+}));
 
 function formatFieldValue(value: ConfigValue): string {
   return typeof value === 'number' ? formatNumber(value) : String(value);
@@ -151,10 +142,12 @@ function envOptions(): ReactNode {
 /** Only networks that fit the environment's observations can be chosen ('auto' always fits). */
 function networkOptions(choices: readonly string[], env: string): ReactNode {
   return choices.map((choice) => {
-    const fits = choice === 'auto' || IMAGE_NETWORKS.has(choice) === isImageEnv(env);
+    const info = envInfo(env);
+    const kind = choice as NetworkKind;
+    const fits = choice === 'auto' || info === undefined || networkFits(kind, info);
     return (
       <option key={choice} value={choice} disabled={!fits}>
-        {fits ? choice : `${choice} (${IMAGE_NETWORKS.has(choice) ? 'images' : 'vectors'} only)`}
+        {fits ? choice : `${choice} (${NETWORK_INPUT[kind] === 'image' ? 'images' : 'vectors'} only)`}
       </option>
     );
   });

@@ -16,7 +16,7 @@ export function testScheduler(): LabScheduler & { tickIntervals(): void } {
   const intervals = new Set<() => void>();
   return {
     now: () => performance.now(),
-    yieldToEventLoop: () => new Promise<void>((resolve) => setImmediate(resolve)),
+    yieldToEventLoop: () => new Promise<void>((resolve) => setTimeout(resolve, 0)),
     timeout: (ms, onTimeout) => {
       const id = setTimeout(onTimeout, ms);
       return () => clearTimeout(id);
@@ -66,7 +66,7 @@ let dbCount = 0;
 
 /** A fresh IndexedDB (fake-indexeddb) name for one test's saved runs. */
 export function freshDbName(): string {
-  return `lab-test-${process.pid}-${dbCount++}`;
+  return `lab-test-${dbCount++}`;
 }
 
 export interface TestLabOptions {
@@ -94,7 +94,7 @@ export function createTestLab(options: TestLabOptions = {}): { lab: Lab; schedul
       return options.wrapStore ? options.wrapStore(store) : store;
     },
     scheduler,
-    newRunId: () => `run-${process.pid}-${dbName}-${ids++}`,
+    newRunId: () => `run-${dbName}-${ids++}`,
     autoplay: true,
   };
   return { lab: new Lab(options.hash ?? '', deps), scheduler, dbName };

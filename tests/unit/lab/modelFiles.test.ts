@@ -45,7 +45,7 @@ describe('ModelFiles', () => {
     const weights = await learnerWeights(lab);
     const snapshotBefore = lab.getSnapshot();
     const weight0 = good.weights as { data: string; length: number }[];
-    const nanData = Buffer.from(new Float32Array(weight0[0]!.length).fill(NaN).buffer).toString('base64');
+    const nanData = btoa(String.fromCharCode(...new Uint8Array(new Float32Array(weight0[0]!.length).fill(NaN).buffer)));
     const bad: [string, unknown, RegExp][] = [
       ['not JSON', '{"format": ', /not JSON/],
       ['another format', { ...good, format: 'something-else' }, /not an IMPALA Lab model file/],

@@ -13,6 +13,11 @@ export const enum Action {
 
 export type MinAtarGameName = 'asterix' | 'breakout' | 'freeway' | 'seaquest' | 'space_invaders';
 
+/** Registry id of a MinAtar game played alone: `minatar/breakout`. */
+export function minatarEnvId(game: MinAtarGameName): string {
+  return `minatar/${game}`;
+}
+
 /**
  * One MinAtar game's dynamics, a port of `minatar/environments/<game>.py`
  * (kenjyoung/MinAtar). The game shares the wrapper's generator, as the

@@ -2,7 +2,7 @@ import { validateConfig, type ExperimentConfig } from '../config/experimentConfi
 import type { LearnerState } from '../learner/learner';
 import { tasksOf } from '../training/fromConfig';
 import { base64ToBytes, bytesToBase64 } from './base64';
-import { checkLearnerState, learnerStateOf, MAX_LEARNER_VALUES, type LearnerStateRules } from './learnerStateCheck';
+import { checkLearnerState, learnerStateOf, MAX_LEARNER_VALUES, type LearnerStateRules } from '../learner/learnerStateCheck';
 
 /** Identifies our checkpoint files. */
 export const CHECKPOINT_FORMAT = 'impala-lab-checkpoint';

@@ -1,4 +1,4 @@
-import type { MinAtarGameName } from '../envs/minatar/game';
+import type { MinAtarGameName } from '../minatar/game';
 
 /**
  * The `suite/minatar` task suite: one agent plays the five MinAtar games

@@ -1,4 +1,4 @@
-import type { LearnerState, OptimizerName } from '../learner/learner';
+import type { LearnerState, OptimizerName } from './learner';
 
 /**
  * The one check of a learner state that comes from outside the running

@@ -1,6 +1,6 @@
-import type { MinAtarEnv } from '../envs/minatar/minAtarEnv';
-import type { Env, EnvSpec, ObservationArray, StepResult } from '../envs/types';
-import type { MinAtarGameName } from '../envs/minatar/game';
+import type { MinAtarEnv } from '../minatar/minAtarEnv';
+import type { Env, EnvSpec, ObservationArray, StepResult } from '../types';
+import type { MinAtarGameName } from '../minatar/game';
 import { GAME_CHANNEL_OFFSET, GAME_CHANNELS, SUITE_CHANNELS, suiteTaskEnvId } from './minatarSuite';
 
 /**

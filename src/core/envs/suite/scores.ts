@@ -1,6 +1,6 @@
-import type { MinAtarGameName } from '../envs/minatar/game';
-import { createEnv } from '../envs/registry';
-import { RandomState } from '../rng/randomState';
+import { minatarEnvId, type MinAtarGameName } from '../minatar/game';
+import { createEnv } from '../registry';
+import { RandomState } from '../../rng/randomState';
 
 /**
  * Normalised scores, so that games with different reward scales can be
@@ -46,7 +46,7 @@ export const RANDOM_SCORES: Readonly<Record<MinAtarGameName, number>> = {
  */
 export function measureRandomScore(game: MinAtarGameName, episodes: number = RANDOM_SCORE_PROTOCOL.episodes, seed: number = RANDOM_SCORE_PROTOCOL.seed): number {
   const { stickyActionProb, actionSet } = RANDOM_SCORE_PROTOCOL;
-  const env = createEnv(`minatar/${game}`, { seed, stickyActionProb, actionSet });
+  const env = createEnv(minatarEnvId(game), { seed, stickyActionProb, actionSet });
   const policy = new RandomState(seed + 1);
   const A = env.spec.numActions;
   let total = 0;
