@@ -251,7 +251,7 @@ describe('learner faults', () => {
         learners.push(next);
         return next;
       },
-      onLearnerRestart: (learner, reason) => restarts.push(`${learners.indexOf(learner)}: ${reason}`),
+      onLearnerRestart: (learner, reason) => restarts.push(`${learners.indexOf(learner as Learner)}: ${reason}`),
       onUpdate: (r) => records.push(r),
     });
     await run.run();

@@ -95,3 +95,14 @@ export function assembleBatch(unrolls: readonly Unroll[]): Batch {
     frames: T * cols,
   };
 }
+
+/**
+ * The buffers of a batch that may be handed to a learner in another thread
+ * without copying: everything the learner reads and the run does not read
+ * afterwards (the run keeps the episode lists, task ids and policy versions
+ * for its metrics).
+ */
+export function batchTransferables(batch: Batch): ArrayBuffer[] {
+  const arrays = [batch.observations, batch.actions, batch.rewards, batch.terminated, batch.truncated, batch.behaviourLogits, batch.truncatedIndices, batch.truncatedObservations];
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+}

@@ -11,6 +11,7 @@ import { clipByGlobalNorm } from '../optim/clipByGlobalNorm';
 import type { Optimizer } from '../optim/optimizer';
 import { RmsProp } from '../optim/rmsprop';
 import type { Batch } from './batch';
+import type { LearnerHandle } from './learnerHandle';
 import { learningRateAt } from './learningRate';
 
 export interface LearnerOptions {
@@ -126,7 +127,7 @@ export interface UpdateResult {
  * learner's value of the state the episode was cut in, with no gradient) and
  * the discount becomes 0, so no trace crosses into the next episode.
  */
-export class Learner {
+export class Learner implements LearnerHandle {
   readonly network: Network;
   private readonly optimizer: Optimizer;
   /** Per-task value normalisation, when enabled. */
@@ -155,6 +156,11 @@ export class Learner {
 
   async getWeights(): Promise<Float32Array[]> {
     return getNetworkWeights(this.network);
+  }
+
+  /** The shape of each weight array, in `getWeights()` order. */
+  weightShapes(): number[][] {
+    return this.network.variables.map((v) => [...v.shape]);
   }
 
   setWeights(weights: readonly Float32Array[]): void {

@@ -1,7 +1,8 @@
 import type { Unroll } from '../actor/unroll';
 import type { ExperimentConfig } from '../config/experimentConfig';
 import { assembleBatch, type Batch } from '../learner/batch';
-import type { Learner, LearnerState, UpdateResult } from '../learner/learner';
+import type { LearnerState, UpdateResult } from '../learner/learner';
+import type { LearnerHandle } from '../learner/learnerHandle';
 import { BoundedQueue } from '../learner/unrollQueue';
 import { tasksOf } from './fromConfig';
 import { InFlightCalls } from './inFlightCalls';
@@ -28,7 +29,7 @@ export interface Scheduler {
 
 export interface TrainingRunOptions {
   config: ExperimentConfig;
-  learner: Learner;
+  learner: LearnerHandle;
   actors: readonly ActorHandle[];
   /**
    * One actor alternating with the learner (B unrolls, one update, new
@@ -62,7 +63,7 @@ export interface TrainingRunOptions {
    * a new learner would fix. The owner disposes the old learner. Without it,
    * a failing learner fails the run.
    */
-  replaceLearner?: (state: LearnerState, error: Error) => Promise<Learner>;
+  replaceLearner?: (state: LearnerState, error: Error) => Promise<LearnerHandle>;
   /**
    * With `replaceLearner`: read the optimiser state back into main memory
    * every this many applied updates (default 10), so that a replacement
@@ -70,7 +71,7 @@ export interface TrainingRunOptions {
    */
   optimizerCopyEvery?: number;
   /** Called after the learner was replaced, with the new one and why. */
-  onLearnerRestart?: (learner: Learner, reason: string) => void;
+  onLearnerRestart?: (learner: LearnerHandle, reason: string) => void;
   /** A saved run being resumed: its records continue these counters (the learner is restored by its owner). */
   continueFrom?: RunProgress;
 }
@@ -123,7 +124,7 @@ export class TrainingRun {
   /** Unrolls the learner took as a pause began: learned from first, by step() or after resume(). */
   private held: Unroll[] = [];
   /** The learner in use (its successor after a replacement). */
-  private learner: Learner;
+  private learner: LearnerHandle;
   /** The learner's state as of the last update, kept in main memory for a replacement (with `replaceLearner`). */
   private saved: LearnerState | null = null;
   private appliedSinceOptimizerCopy = 0;
@@ -166,7 +167,7 @@ export class TrainingRun {
   }
 
   /** The learner in use: the one passed in, or its replacement after a failure. */
-  get currentLearner(): Learner {
+  get currentLearner(): LearnerHandle {
     return this.learner;
   }
 
@@ -425,7 +426,7 @@ export class TrainingRun {
    * weights; the optimiser state when a copy is due), abandoned when
    * `learnerFailed()` is called meanwhile. Publishes nothing.
    */
-  private async tryUpdate(batch: Batch): Promise<{ learner: Learner; result: UpdateResult; weights: Float32Array[] | null; optimizer: LearnerState['optimizer']; tUpdated: number }> {
+  private async tryUpdate(batch: Batch): Promise<{ learner: LearnerHandle; result: UpdateResult; weights: Float32Array[] | null; optimizer: LearnerState['optimizer']; tUpdated: number }> {
     const { scheduler, replaceLearner, optimizerCopyEvery = 10 } = this.options;
     const learner = this.learner;
     const calls = this.learnerCalls;

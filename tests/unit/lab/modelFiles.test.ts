@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Lab } from '../../../src/ui/lab/lab';
 import { createTestLab, disposeLab, learnerWeights } from './labHarness';
+// A model file written by the previous version of the lab (checkpoint format 1; see tests/fixtures/README.md).
+import v1ModelFile from '../../fixtures/checkpoint-v1-cartpole.json?raw';
 
 let lab: Lab | null = null;
 afterEach(async () => {
@@ -67,6 +69,16 @@ describe('ModelFiles', () => {
       expect(await learnerWeights(lab), what).toEqual(weights);
     }
     expect(lab.getSnapshot().status).toBe('paused');
+  });
+
+  it('a model file written by the previous version (format 1) loads, and training continues from it', async () => {
+    ({ lab } = createTestLab());
+    await lab.loadModel(blob(v1ModelFile));
+    expect(lab.getSnapshot().message).toEqual({ kind: 'info', text: 'Loaded a model of classic/CartPole-v1 (80 frames, 2 updates). Press Train to continue training it.' });
+    expect(lab.getSnapshot().config.seed).toBe(3);
+    await lab.step();
+    expect(lab.runs.slots[0]!.learner.version).toBe(3);
+    expect(lab.runs.slots[0]!.learner.framesSeen).toBe(80 + 80);
   });
 
   it('refuses an oversized file before reading it', async () => {
