@@ -35,7 +35,7 @@ const CORE_LAYERS = [
 const LAYER_EXCEPTIONS = {};
 
 /** The files of src/ui/lab that use the browser; the Lab's other parts get them through LabDeps. */
-const LAB_BROWSER_ADAPTERS = ['browserLab.ts', 'selectBackend.ts', 'webWorkerActor.ts', 'testHooks.ts', 'faultInjection.ts', 'frameRateMeter.ts'];
+const LAB_BROWSER_ADAPTERS = ['browserLab.ts', 'selectBackend.ts', 'webWorkerActor.ts', 'workerLearner.ts', 'testHooks.ts', 'faultInjection.ts', 'frameRateMeter.ts'];
 
 /** What no core file may import, whatever its layer. */
 const CORE_PATTERNS = [

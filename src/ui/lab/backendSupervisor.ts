@@ -1,8 +1,9 @@
-import { Learner, type LearnerState } from '../../core/learner/learner';
+import type { LearnerOptions, LearnerState } from '../../core/learner/learner';
+import type { LearnerHandle } from '../../core/learner/learnerHandle';
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
 import { envSpecFor, learnerOptionsFor } from '../../core/training/fromConfig';
 import { BACKEND_LABELS, type BackendProvider, type BackendReport, type GpuDeviceLike } from './backendTypes';
-import type { LabScheduler } from './labDeps';
+import type { LabDeps, LabScheduler } from './labDeps';
 import { errorText, type LabStore } from './labStore';
 
 /** A learner call that failed counts as a device loss if the learner's WebGPU device reports its loss within this many milliseconds. */
@@ -34,12 +35,13 @@ export class BackendSupervisor {
   /** Why the device was lost, once it was. */
   lossReason: string | null = null;
   /** The WebGPU device each learner was made on (learners on other backends are absent). */
-  private readonly learnerDevices = new WeakMap<Learner, GpuDeviceLike>();
+  private readonly learnerDevices = new WeakMap<LearnerHandle, GpuDeviceLike>();
 
   constructor(
     private readonly store: LabStore,
     private readonly backends: BackendProvider,
     private readonly scheduler: LabScheduler,
+    private readonly makeLearner: LabDeps['createLearner'],
     private readonly onLoss: DeviceLossHandler,
   ) {}
 
@@ -61,8 +63,20 @@ export class BackendSupervisor {
     this.watchDevice();
   }
 
+  /**
+   * A learner on the chosen backend: on the page for WebGPU and WebGL
+   * (which only queue GPU work), in a dedicated worker for WASM and CPU
+   * (whose compute would block the page), as `LabDeps.createLearner` makes them.
+   */
+  async createLearner(options: LearnerOptions): Promise<LearnerHandle> {
+    const backend = this.store.state.backend?.backend ?? 'cpu';
+    const { learner, thread } = await this.makeLearner(options, backend);
+    this.store.set({ learnerThread: thread });
+    return learner;
+  }
+
   /** Records the device `learner` runs on, so that its failures can be told apart from a device loss. */
-  adopt(learner: Learner): void {
+  adopt(learner: LearnerHandle): void {
     const device = this.backends.activeDevice();
     if (device) this.learnerDevices.set(learner, device);
   }
@@ -104,12 +118,12 @@ export class BackendSupervisor {
    * on the next backend from the run's copy of the state (the caller
    * disposes the old one); any other error is rethrown, failing the run.
    */
-  async replaceLearner(failed: Learner, config: ExperimentConfig, state: LearnerState, error: Error): Promise<Learner> {
+  async replaceLearner(failed: LearnerHandle, config: ExperimentConfig, state: LearnerState, error: Error): Promise<LearnerHandle> {
     const device = this.learnerDevices.get(failed);
     if (!device || device !== this.watchedDevice || !(await this.wasDeviceLoss())) throw error;
     await this.backendSwitch;
-    const learner = new Learner(learnerOptionsFor(config, envSpecFor(config)));
-    learner.restore(state);
+    const learner = await this.createLearner(learnerOptionsFor(config, envSpecFor(config)));
+    await learner.restore(state);
     return learner;
   }
 }

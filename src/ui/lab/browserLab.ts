@@ -4,6 +4,8 @@ import { Lab } from './lab';
 import type { LabDeps, LabScheduler } from './labDeps';
 import { browserBackends } from './selectBackend';
 import { WebWorkerActor } from './webWorkerActor';
+import { createWorkerLearner } from './workerLearner';
+import { Learner } from '../../core/learner/learner';
 
 /**
  * The page's defaults: the schema's, with one actor per spare core
@@ -35,6 +37,10 @@ export function createBrowserLab(initialHash: string): Lab {
   const deps: LabDeps = {
     defaults: browserDefaults(),
     createActor: (options) => WebWorkerActor.create(options, 'wasm'),
+    createLearner: async (options, backend) =>
+      backend === 'wasm' || backend === 'cpu'
+        ? { learner: (await createWorkerLearner(options, backend)).learner, thread: 'worker' }
+        : { learner: new Learner(options), thread: 'page' },
     backends: browserBackends,
     openRunStore: () => RunStore.open(),
     scheduler: browserScheduler,

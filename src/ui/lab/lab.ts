@@ -42,7 +42,7 @@ export class Lab {
     this.defaults = deps.defaults;
     this.store = new LabStore(initialSnapshot(initialHash, deps.defaults));
     this.playback = new LivePlayback(deps.scheduler, new RecordingStore(), { autoplay: deps.autoplay ?? true });
-    this.backend = new BackendSupervisor(this.store, deps.backends, deps.scheduler, {
+    this.backend = new BackendSupervisor(this.store, deps.backends, deps.scheduler, deps.createLearner, {
       failLearners: (error) => this.runs.failLearners(error),
       backendMoved: () => this.runs.rebuildPlayer(),
     });
@@ -220,6 +220,7 @@ function initialSnapshot(initialHash: string, defaults: ExperimentConfig): LabSn
     backendChoice: 'auto',
     backend: null,
     actorBackend: null,
+    learnerThread: null,
     pendingChanges: false,
     histories: [{ label: 'Run', history: new TrainingHistory() }],
     latest: null,

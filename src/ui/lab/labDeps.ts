@@ -2,12 +2,17 @@ import type { ActorOptions } from '../../core/actor/actor';
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
 import type { ActorHandle, Scheduler } from '../../core/training/trainingRun';
 import type { RunStore } from '../persistence/runStore';
-import type { BackendProvider } from './backendTypes';
+import type { LearnerOptions } from '../../core/learner/learner';
+import type { LearnerHandle } from '../../core/learner/learnerHandle';
+import type { BackendName, BackendProvider } from './backendTypes';
 
 /** An actor the lab made: any ActorHandle, saying which tf.js backend it computes on when it knows. */
 export interface LabActor extends ActorHandle {
   readonly backend?: string;
 }
+
+/** Where a learner computes: the page's main thread (WebGPU and WebGL only queue GPU work there) or a dedicated worker. */
+export type LearnerThread = 'page' | 'worker';
 
 /** Time as the lab's parts use it: the run's scheduler, with timers and repeating timers. */
 export interface LabScheduler extends Scheduler {
@@ -31,6 +36,8 @@ export interface LabDeps {
   /** The settings a new page starts from. */
   defaults: ExperimentConfig;
   createActor(options: ActorOptions): Promise<LabActor>;
+  /** A learner on `backend` (the one `backends.select` chose), and where it computes: on the page or in a worker of its own. */
+  createLearner(options: LearnerOptions, backend: BackendName): Promise<{ learner: LearnerHandle; thread: LearnerThread }>;
   backends: BackendProvider;
   openRunStore(): Promise<LabRunStore>;
   scheduler: LabScheduler;

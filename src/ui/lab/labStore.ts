@@ -5,6 +5,7 @@ import type { MetricsRecord } from '../../core/telemetry/metrics';
 import type { TrainingHistory } from '../../core/telemetry/trainingHistory';
 import type { DamagedRun } from '../persistence/runStore';
 import type { BackendChoice, BackendReport } from './backendTypes';
+import type { LearnerThread } from './labDeps';
 
 export type LabStatus = 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'failed';
 
@@ -29,6 +30,8 @@ export interface LabSnapshot {
   backendChoice: BackendChoice;
   backend: BackendReport | null;
   actorBackend: string | null;
+  /** Where the learner computes (null before a run). */
+  learnerThread: LearnerThread | null;
   /** Settings changed since the current runs were created: they apply on Reset. */
   pendingChanges: boolean;
   /** Each run's curves, and its settings once it is created (a comparison's runs differ: the charts and score tables read them). */

@@ -32,7 +32,7 @@ export class ModelFiles {
     const slot = this.runs.slots[0];
     const checkpoint = slot ? checkpointOf(slot.config, await slot.learner.snapshot(), this.date().toISOString()) : this.runs.restored;
     if (!checkpoint) throw new Error('There is no trained model yet: press Train first.');
-    const shapes = slot?.learner.network.variables.map((v) => v.shape);
+    const shapes = slot?.learner.weightShapes();
     return new Blob([encodeCheckpoint(checkpoint, shapes)], { type: 'application/json' });
   }
 

@@ -1,6 +1,7 @@
 import { comparisonRunConfig, type Preset } from '../../core/config/presets';
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
-import { compatibleState, Learner } from '../../core/learner/learner';
+import { compatibleState } from '../../core/learner/learner';
+import type { LearnerHandle } from '../../core/learner/learnerHandle';
 import type { Checkpoint } from '../../core/persistence/checkpoint';
 import type { RunSnapshot } from '../../core/persistence/runSnapshot';
 import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../../core/training/fromConfig';
@@ -23,7 +24,7 @@ export interface RunSlot {
   readonly label: string;
   readonly config: ExperimentConfig;
   readonly history: TrainingHistory;
-  learner: Learner;
+  learner: LearnerHandle;
   readonly actors: LabActor[];
   run: TrainingRun | null;
   done: Promise<void> | null;
@@ -201,15 +202,15 @@ export class RunController {
         const saved = resume?.snapshot.slots[index];
         const config = saved?.config ?? comparisonRunConfig(base, variant);
         const spec = envSpecFor(config);
-        const learner = new Learner(learnerOptionsFor(config, spec));
+        const learner = await this.backend.createLearner(learnerOptionsFor(config, spec));
         const slot: RunSlot = { label: variant.label, config, history: resume?.histories[index] ?? new TrainingHistory(), learner, actors: [], run: null, done: null };
         slots.push(slot);
         if (saved) {
-          learner.restore(saved);
+          await learner.restore(saved);
           slot.continueFrom = saved.progress;
         } else if (this.restored && variants.length === 1) {
           // The model's settings may have been changed since: its optimiser and PopArt statistics continue only where they still apply.
-          learner.restore(compatibleState(this.restored, learner.options));
+          await learner.restore(compatibleState(this.restored, learner.options));
         }
         for (let i = 0; i < config.actors; i++) slot.actors.push(await this.deps.createActor(actorOptionsFor(config, spec, i)));
       }

@@ -1,12 +1,17 @@
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
+import type { ActorOptions } from '../../../src/core/actor/actor';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../../src/core/config/experimentConfig';
 import { InProcessActor } from '../../../src/core/training/inProcessActor';
 import { useWasmBackend } from '../../../src/node/tfWasm';
 import { RunStore } from '../../../src/ui/persistence/runStore';
 import type { BackendProvider, BackendReport, GpuDeviceLike } from '../../../src/ui/lab/backendTypes';
 import { Lab } from '../../../src/ui/lab/lab';
-import type { LabActor, LabDeps, LabRunStore, LabScheduler } from '../../../src/ui/lab/labDeps';
+import type { LabActor, LabDeps, LabRunStore, LabScheduler, LearnerThread } from '../../../src/ui/lab/labDeps';
+import { Learner, type LearnerOptions } from '../../../src/core/learner/learner';
+import type { LearnerHandle } from '../../../src/core/learner/learnerHandle';
+import { LearnerService, type LearnerServiceApi } from '../../../src/core/learner/learnerService';
+import { RemoteLearner, type Transfer } from '../../../src/core/learner/remoteLearner';
 
 /** Small CartPole runs: one in-process actor, short unrolls, small batches. */
 export const TEST_CONFIG: ExperimentConfig = { ...DEFAULT_CONFIG, actors: 1, envsPerActor: 4, unrollLength: 10, batchSize: 2, queueCapacity: 4, frames: 10_000_000 };
@@ -69,7 +74,43 @@ export function freshDbName(): string {
   return `lab-test-${dbCount++}`;
 }
 
+/**
+ * A learner behind the same boundary as the page's learner worker, in this
+ * thread: every call's arguments and results are structured-cloned, with the
+ * buffers RemoteLearner transfers detached on this side, as postMessage does.
+ */
+export async function crossThreadLearner(options: LearnerOptions): Promise<RemoteLearner> {
+  const service = new LearnerService(options, () => performance.now());
+  let transfer: ArrayBuffer[] = [];
+  const markTransfer: Transfer = (value, buffers) => {
+    transfer = buffers;
+    return value;
+  };
+  const across = async <A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, args: A): Promise<R> => {
+    const sent = structuredClone(args, { transfer });
+    transfer = [];
+    await new Promise((resolve) => setTimeout(resolve, 0)); // a message is a macrotask away
+    return structuredClone(await fn.apply(service, sent));
+  };
+  const api: LearnerServiceApi = {
+    counters: () => across(service.counters, []),
+    weightShapes: () => across(service.weightShapes, []),
+    update: (batch) => across(service.update, [batch]),
+    getWeights: () => across(service.getWeights, []),
+    getOptimizerState: () => across(service.getOptimizerState, []),
+    snapshot: () => across(service.snapshot, []),
+    restore: (state) => across(service.restore, [state]),
+  };
+  return RemoteLearner.connect(options, api, markTransfer, () => service.dispose());
+}
+
 export interface TestLabOptions {
+  /**
+   * Where learners compute: in this thread (as the page's WebGPU/WebGL
+   * learner), across a worker-like boundary (as its WASM/CPU learner), or
+   * 'auto': as the page decides by backend (the default).
+   */
+  learnerThread?: LearnerThread | 'auto';
   config?: Partial<ExperimentConfig>;
   backends?: BackendProvider;
   /** The saved runs' database (a second lab on the same name is a reloaded page). */
@@ -78,6 +119,8 @@ export interface TestLabOptions {
   wrapStore?: (store: LabRunStore) => LabRunStore;
   scheduler?: LabScheduler & { tickIntervals(): void };
   hash?: string;
+  /** Wraps each actor the lab makes (to inject faults). */
+  wrapActor?: (actor: LabActor, options: ActorOptions) => LabActor;
 }
 
 /** A lab over in-process actors, tf.js on WASM and fake-indexeddb, with the scheduler the test controls. */
@@ -87,7 +130,16 @@ export function createTestLab(options: TestLabOptions = {}): { lab: Lab; schedul
   let ids = 0;
   const deps: LabDeps = {
     defaults: { ...TEST_CONFIG, ...options.config },
-    createActor: async (o) => Object.assign(new InProcessActor(o), { backend: 'wasm' }) as LabActor,
+    createActor: async (o) => {
+      const actor = Object.assign(new InProcessActor(o), { backend: 'wasm' }) as LabActor;
+      return options.wrapActor ? options.wrapActor(actor, o) : actor;
+    },
+    createLearner: async (o, backend) => {
+      const choice = options.learnerThread ?? 'auto';
+      const thread: LearnerThread = choice !== 'auto' ? choice : backend === 'wasm' || backend === 'cpu' ? 'worker' : 'page';
+      const learner: LearnerHandle = thread === 'worker' ? await crossThreadLearner(o) : new Learner(o);
+      return { learner, thread };
+    },
     backends: options.backends ?? wasmBackends,
     openRunStore: async () => {
       const store = await RunStore.open(dbName);

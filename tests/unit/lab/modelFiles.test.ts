@@ -17,16 +17,16 @@ async function realModelFile(l: Lab): Promise<Record<string, unknown>> {
 
 const blob = (json: unknown): Blob => new Blob([typeof json === 'string' ? json : JSON.stringify(json)], { type: 'application/json' });
 
-describe('ModelFiles', () => {
+describe.each(['page', 'worker'] as const)('ModelFiles, learner on the %s', (learnerThread) => {
   it('downloads the current model and loads it back on a fresh lab: training continues from its weights and counters', async () => {
-    ({ lab } = createTestLab());
+    ({ lab } = createTestLab({ learnerThread }));
     await lab.step();
     await lab.step();
     const file = await lab.downloadModel();
     const weights = await learnerWeights(lab);
     await disposeLab(lab);
 
-    ({ lab } = createTestLab({ config: { seed: 77 } }));
+    ({ lab } = createTestLab({ learnerThread, config: { seed: 77 } }));
     await lab.loadModel(file);
     expect(lab.getSnapshot().message).toEqual({ kind: 'info', text: 'Loaded a model of classic/CartPole-v1 (160 frames, 2 updates). Press Train to continue training it.' });
     expect(lab.getSnapshot().config.seed).toBe(1);
@@ -41,7 +41,7 @@ describe('ModelFiles', () => {
   });
 
   it('a wrong, damaged or mismatched model file gets a message naming the problem and leaves the model and run untouched', async () => {
-    ({ lab } = createTestLab());
+    ({ lab } = createTestLab({ learnerThread }));
     await lab.step();
     const good = await realModelFile(lab);
     const weights = await learnerWeights(lab);
@@ -72,7 +72,7 @@ describe('ModelFiles', () => {
   });
 
   it('a model file written by the previous version (format 1) loads, and training continues from it', async () => {
-    ({ lab } = createTestLab());
+    ({ lab } = createTestLab({ learnerThread }));
     await lab.loadModel(blob(v1ModelFile));
     expect(lab.getSnapshot().message).toEqual({ kind: 'info', text: 'Loaded a model of classic/CartPole-v1 (80 frames, 2 updates). Press Train to continue training it.' });
     expect(lab.getSnapshot().config.seed).toBe(3);
@@ -82,7 +82,7 @@ describe('ModelFiles', () => {
   });
 
   it('refuses an oversized file before reading it', async () => {
-    ({ lab } = createTestLab());
+    ({ lab } = createTestLab({ learnerThread }));
     const huge = { size: 65 * 1024 * 1024, text: () => Promise.reject(new Error('must not be read')) } as unknown as Blob;
     await lab.loadModel(huge);
     expect(lab.getSnapshot().message?.text).toBe('Could not load the model: the file is 68 MB; a model file is at most 67.108864 MB. The current model is unchanged.');

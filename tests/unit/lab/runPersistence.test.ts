@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDB } from 'idb';
 import type { Lab } from '../../../src/ui/lab/lab';
 import type { LabRunStore } from '../../../src/ui/lab/labDeps';
-import { createTestLab, disposeLab, learnerWeights, waitFor } from './labHarness';
+import { createTestLab, disposeLab, freshDbName, learnerWeights, waitFor } from './labHarness';
 
 const labs: Lab[] = [];
 afterEach(async () => {
@@ -39,9 +39,10 @@ function crashingAfter(healthy: number, dbName: string): (store: LabRunStore) =>
   });
 }
 
-describe('RunPersistence (fake-indexeddb)', () => {
+describe.each(['page', 'worker'] as const)('RunPersistence (fake-indexeddb), learner on the %s', (learnerThread) => {
   it('a crash mid-save keeps the last good save: the reloaded page offers it, opens it unchanged and trains on from it', async () => {
-    const first = track(createTestLab({ wrapStore: crashingAfter(1, 'crash-db'), dbName: 'crash-db' }));
+    const dbName = freshDbName();
+    const first = track(createTestLab({ learnerThread, wrapStore: crashingAfter(1, dbName), dbName }));
     const lab = first.lab;
     lab.connectStorage();
     await lab.persistence.ready();
@@ -57,7 +58,7 @@ describe('RunPersistence (fake-indexeddb)', () => {
     expect(lab.getSnapshot().message?.text).toContain(`The last save (${saved.frames.toLocaleString('en-US')} frames) is kept, unchanged.`);
 
     // The page is reloaded: a new lab over the same database.
-    const reloaded = track(createTestLab({ dbName: 'crash-db' })).lab;
+    const reloaded = track(createTestLab({ learnerThread, dbName })).lab;
     reloaded.connectStorage();
     await reloaded.persistence.ready();
     const offer = reloaded.getSnapshot().resumeOffer;
@@ -72,14 +73,14 @@ describe('RunPersistence (fake-indexeddb)', () => {
     expect(resumed.framesSeen).toBeGreaterThan(saved.frames);
     expect(reloaded.getSnapshot().savedRunId).toBe(offer!.id);
     // The orphaned checkpoint was swept when the storage opened.
-    const db = await openDB('crash-db');
+    const db = await openDB(dbName);
     const keys = await db.getAllKeys('snapshots');
     db.close();
     expect(keys.some((k) => String(k).endsWith('/orphan'))).toBe(false);
   });
 
   it('opening a saved run restores its weights, counters and curves exactly before training goes on', async () => {
-    const { lab, dbName } = track(createTestLab());
+    const { lab, dbName } = track(createTestLab({ learnerThread }));
     lab.connectStorage();
     await lab.persistence.ready();
     await lab.train();
@@ -91,7 +92,7 @@ describe('RunPersistence (fake-indexeddb)', () => {
     const episodes = lab.getSnapshot().latest!.episodes;
     const mean100 = lab.getSnapshot().latest!.episodeReturnMean100;
 
-    const other = track(createTestLab({ dbName })).lab;
+    const other = track(createTestLab({ learnerThread, dbName })).lab;
     other.connectStorage();
     await other.persistence.ready();
     const id = other.getSnapshot().savedRuns[0]!.id;
@@ -110,7 +111,7 @@ describe('RunPersistence (fake-indexeddb)', () => {
   });
 
   it('a damaged saved run gets a message naming it and changes nothing', async () => {
-    const { lab, dbName } = track(createTestLab());
+    const { lab, dbName } = track(createTestLab({ learnerThread }));
     lab.connectStorage();
     await lab.persistence.ready();
     await lab.step();
@@ -123,7 +124,7 @@ describe('RunPersistence (fake-indexeddb)', () => {
     await db.put('snapshots', snap);
     db.close();
 
-    const other = track(createTestLab({ dbName })).lab;
+    const other = track(createTestLab({ learnerThread, dbName })).lab;
     other.connectStorage();
     await other.persistence.ready();
     const before = other.getSnapshot().config;
