@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../../src/core/config/experimentConfig';
+import { FALLBACK_BUDGET_BYTES } from '../../../src/core/config/memoryBudget';
 import { InProcessActor } from '../../../src/core/training/inProcessActor';
 import { useWasmBackend } from '../../../src/node/tfWasm';
 import { RunStore } from '../../../src/ui/persistence/runStore';
@@ -78,6 +79,8 @@ export interface TestLabOptions {
   wrapStore?: (store: LabRunStore) => LabRunStore;
   scheduler?: LabScheduler & { tickIntervals(): void };
   hash?: string;
+  /** The tab's memory budget in bytes (default: the budget where a browser gives no figure). */
+  memoryBudgetBytes?: number;
 }
 
 /** A lab over in-process actors, tf.js on WASM and fake-indexeddb, with the scheduler the test controls. */
@@ -95,6 +98,7 @@ export function createTestLab(options: TestLabOptions = {}): { lab: Lab; schedul
     },
     scheduler,
     newRunId: () => `run-${dbName}-${ids++}`,
+    memoryBudgetBytes: options.memoryBudgetBytes ?? FALLBACK_BUDGET_BYTES,
     autoplay: true,
   };
   return { lab: new Lab(options.hash ?? '', deps), scheduler, dbName };
