@@ -9,6 +9,7 @@ import { BackendBadge } from './components/BackendBadge';
 import { ModelPanel } from './components/ModelPanel';
 import { ResumeOffer, SavedRunsPanel } from './components/SavedRunsPanel';
 import { LinkBanner } from './components/LinkBanner';
+import { MemoryNotice } from './components/MemoryNotice';
 import { LessonLinkPanel } from './components/LessonLinkPanel';
 import { SettingsPanel } from './settings/SettingsPanel';
 import { PresetPicker } from './settings/PresetPicker';
@@ -94,6 +95,8 @@ export function App() {
               {state.comparison.length > 3 ? `: ${state.comparison.length} runs compared` : state.comparison.length > 1 ? `: ${state.comparison.join(' vs ')}` : ''}
             </h2>
             <ControlsBar lab={lab} state={state} isHidden={isHidden} />
+            {/* A link's banner shows the memory problem at the top instead. */}
+            {!(state.linkOffer && !state.hidden.has('train')) && <MemoryNotice lab={lab} state={state} />}
             {state.pendingChanges && <p className="note">Settings changed: press Reset to train with them.</p>}
             <StatusPanel state={state} meter={meter} />
             <SuiteScores histories={state.histories} />

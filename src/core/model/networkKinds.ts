@@ -9,6 +9,17 @@ import type { EnvInfo, ObservationKind } from '../envs/envInfo';
 export type NetworkKind = 'mlp' | 'minatar' | 'resnet';
 export const NETWORK_KINDS: readonly NetworkKind[] = ['mlp', 'minatar', 'resnet'];
 
+/**
+ * The networks' default sizes (what `networkFor` builds from an experiment
+ * config), here rather than in networks.ts so that cheap callers (the memory
+ * estimate, `config/memoryBudget.ts`) read the same numbers.
+ */
+export const DEFAULT_NETWORK_SIZES = {
+  mlp: { hiddenSizes: [64, 64] as readonly number[] },
+  minatar: { convChannels: 16, hiddenSize: 128 },
+  resnet: { channels: [16, 32] as readonly number[], hiddenSize: 256 },
+} as const;
+
 /** What each network takes: the MLP vectors `[n]`; the MinAtar CNN and the ResNet `[H, W, C]` images. */
 export const NETWORK_INPUT: Readonly<Record<NetworkKind, ObservationKind>> = {
   mlp: 'vector',

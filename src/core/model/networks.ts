@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { RandomState } from '../rng/randomState';
 import { glorotUniform } from './initializers';
-import { NETWORK_KINDS, type NetworkKind } from './networkKinds';
+import { DEFAULT_NETWORK_SIZES, NETWORK_KINDS, type NetworkKind } from './networkKinds';
 
 /**
  * Policy-and-baseline networks: each maps a batch of observations to policy
@@ -140,7 +140,7 @@ export function resolveNetworkConfig(config: NetworkConfig, spec: NetworkSpec): 
       if (shape.length !== 1) fail(`the mlp network takes vector observations, got shape [${shape.join(', ')}]`);
       const activation = config.activation ?? 'relu';
       if (activation !== 'relu' && activation !== 'tanh') fail(`activation must be 'relu' or 'tanh', got ${JSON.stringify(activation)}`);
-      return { kind: 'mlp', hiddenSizes: positiveInts('hiddenSizes', config.hiddenSizes ?? [64, 64], 1), activation };
+      return { kind: 'mlp', hiddenSizes: positiveInts('hiddenSizes', config.hiddenSizes ?? [...DEFAULT_NETWORK_SIZES.mlp.hiddenSizes], 1), activation };
     }
     case 'minatar':
     case 'resnet': {
@@ -150,14 +150,14 @@ export function resolveNetworkConfig(config: NetworkConfig, spec: NetworkSpec): 
       if (config.kind === 'minatar') {
         return {
           kind: 'minatar',
-          convChannels: positiveInt('convChannels', config.convChannels ?? 16),
-          hiddenSize: positiveInt('hiddenSize', config.hiddenSize ?? 128),
+          convChannels: positiveInt('convChannels', config.convChannels ?? DEFAULT_NETWORK_SIZES.minatar.convChannels),
+          hiddenSize: positiveInt('hiddenSize', config.hiddenSize ?? DEFAULT_NETWORK_SIZES.minatar.hiddenSize),
         };
       }
       return {
         kind: 'resnet',
-        channels: positiveInts('channels', config.channels ?? [16, 32], 1),
-        hiddenSize: positiveInt('hiddenSize', config.hiddenSize ?? 256),
+        channels: positiveInts('channels', config.channels ?? [...DEFAULT_NETWORK_SIZES.resnet.channels], 1),
+        hiddenSize: positiveInt('hiddenSize', config.hiddenSize ?? DEFAULT_NETWORK_SIZES.resnet.hiddenSize),
       };
     }
     default: {

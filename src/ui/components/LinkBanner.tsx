@@ -1,6 +1,10 @@
 import type { Lab, LabSnapshot } from '../lab/lab';
+import { MemoryNotice } from './MemoryNotice';
 
-/** What a share link set up, what was wrong with it, and an offer to start it. */
+/**
+ * What a share link set up, what was wrong with it, and an offer to start it;
+ * or, when its settings exceed the tab's memory, that instead of the offer.
+ */
 export function LinkBanner({ lab, state }: { lab: Lab; state: LabSnapshot }) {
   // A lesson link that hides Train does not offer to start either.
   const offer = state.linkOffer && !state.hidden.has('train');
@@ -17,7 +21,8 @@ export function LinkBanner({ lab, state }: { lab: Lab; state: LabSnapshot }) {
           </ul>
         </div>
       )}
-      {offer && (
+      {offer && state.memoryProblem !== null && <MemoryNotice lab={lab} state={state} />}
+      {offer && state.memoryProblem === null && (
         <p>
           This link sets up an experiment ({state.config.env}, seed {state.config.seed}).{' '}
           <button type="button" className="primary" onClick={() => void lab.train()}>

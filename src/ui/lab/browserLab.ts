@@ -1,4 +1,5 @@
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../core/config/experimentConfig';
+import { memoryBudgetBytes } from '../../core/config/memoryBudget';
 import { newRunId, RunStore } from '../persistence/runStore';
 import { Lab } from './lab';
 import type { LabDeps, LabScheduler } from './labDeps';
@@ -30,6 +31,13 @@ export const browserScheduler: LabScheduler = {
   date: () => new Date(),
 };
 
+/** This tab's memory budget from the browser's figures: `navigator.deviceMemory` and Chromium's `performance.memory`. */
+export function browserMemoryBudget(): number {
+  const deviceMemoryGiB = (navigator as { deviceMemory?: number }).deviceMemory;
+  const jsHeapSizeLimit = (performance as { memory?: { jsHeapSizeLimit?: number } }).memory?.jsHeapSizeLimit;
+  return memoryBudgetBytes({ deviceMemoryGiB, jsHeapSizeLimit });
+}
+
 const prefersReducedMotion = (): boolean => typeof window.matchMedia === 'function' && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 
 /** The lab in this page: Web Worker actors, the browser's tf.js backends, IndexedDB and the page's timers. */
@@ -45,6 +53,7 @@ export function createBrowserLab(initialHash: string): Lab {
     openRunStore: () => RunStore.open(),
     scheduler: browserScheduler,
     newRunId,
+    memoryBudgetBytes: browserMemoryBudget(),
     autoplay: !prefersReducedMotion(),
   };
   return new Lab(initialHash, deps);

@@ -1,4 +1,4 @@
-import { validateConfig, type ExperimentConfig } from '../../core/config/experimentConfig';
+import { configFieldByKey, validateConfig, type ExperimentConfig } from '../../core/config/experimentConfig';
 import { decodeShareHash, encodeShareHash, type HideableControl } from '../../core/config/shareLink';
 import { presetById } from '../../core/config/presets';
 import { RecordingStore } from '../../core/replay/recordingStore';
@@ -10,6 +10,7 @@ import { BackendSupervisor } from './backendSupervisor';
 import type { LabDeps } from './labDeps';
 import { LabStore, type LabMessage, type LabSnapshot } from './labStore';
 import { LivePlayback } from './livePlayback';
+import { MemoryGuard } from './memoryGuard';
 import { ModelFiles } from './modelFiles';
 import { RunController } from './runController';
 import { RunPersistence } from './runPersistence';
@@ -20,12 +21,13 @@ export type { LabMessage, LabSnapshot, LabStatus } from './labStore';
  * The lab's state and actions, framework-free: React subscribes to it
  * (useSyncExternalStore), and nothing else owns runs, workers or the link.
  *
- * It composes five parts, each with its dependencies passed in (`LabDeps`):
+ * It composes six parts, each with its dependencies passed in (`LabDeps`):
  * - `runs` (RunController): the runs, Train / Pause / Resume / Step / Reset;
  * - `persistence` (RunPersistence): the save queue, opening and resuming saved runs;
  * - `backend` (BackendSupervisor): the learner's backend, device loss, learner replacement;
  * - `models` (ModelFiles): model download and load;
- * - `playback` (LivePlayback): the policy playing live and the latest/best recordings.
+ * - `playback` (LivePlayback): the policy playing live and the latest/best recordings;
+ * - `memory` (MemoryGuard): the settings' memory estimate against the tab's budget; Train and Step refuse runs that exceed it.
  * What is left here is the experiment itself: settings, presets, the share link and visibility.
  */
 export class Lab {
@@ -35,12 +37,14 @@ export class Lab {
   readonly persistence: RunPersistence;
   readonly backend: BackendSupervisor;
   readonly models: ModelFiles;
+  readonly memory: MemoryGuard;
   private readonly defaults: ExperimentConfig;
   private pausedForHiddenTab = false;
 
   constructor(initialHash: string, deps: LabDeps) {
     this.defaults = deps.defaults;
     this.store = new LabStore(initialSnapshot(initialHash, deps.defaults));
+    this.memory = new MemoryGuard(this.store, deps.memoryBudgetBytes);
     this.playback = new LivePlayback(deps.scheduler, new RecordingStore(), { autoplay: deps.autoplay ?? true });
     this.backend = new BackendSupervisor(this.store, deps.backends, deps.scheduler, deps.createLearner, {
       failLearners: (error) => this.runs.failLearners(error),
@@ -91,6 +95,14 @@ export class Lab {
     this.store.notify(kind, text);
   }
 
+  /** Applies the nearest settings that fit the tab's memory (`memoryProblem.suggestion`). */
+  useMemorySuggestion(): void {
+    const problem = this.store.state.memoryProblem;
+    if (problem?.suggestion == null) return;
+    this.setConfig(problem.suggestion);
+    this.store.notify('info', `Settings lowered to fit this tab's memory: ${problem.changes.map((c) => `${configFieldByKey(c.key).label} ${c.from} → ${c.to}`).join(', ')}. Press Train.`);
+  }
+
   dismissLinkOffer(): void {
     this.store.set({ linkOffer: false });
   }
@@ -116,7 +128,11 @@ export class Lab {
 
   // --- Training ---
 
-  train(): Promise<void> {
+  /** Train, or Resume when paused; settings that exceed the tab's memory make no runs (the message says why). */
+  async train(): Promise<void> {
+    const status = this.store.state.status;
+    const makesRuns = status === 'idle' || status === 'finished' || status === 'failed';
+    if (makesRuns && this.memory.refuses('Train')) return;
     return this.runs.train();
   }
 
@@ -128,7 +144,8 @@ export class Lab {
     this.runs.resumeRuns();
   }
 
-  step(): Promise<void> {
+  async step(): Promise<void> {
+    if (this.store.state.status === 'idle' && this.memory.refuses('Step')) return;
     return this.runs.step();
   }
 
@@ -179,14 +196,16 @@ export class Lab {
     return this.persistence.saveNow();
   }
 
-  openSavedRun(id: string, options: { start?: boolean } = {}): Promise<void> {
-    return this.persistence.openRun(id, options);
+  /** Opens a saved run; `start` then trains it, through `train()` so that its settings' memory is checked. */
+  async openSavedRun(id: string, options: { start?: boolean } = {}): Promise<void> {
+    await this.persistence.openRun(id, { start: false });
+    if (options.start && this.store.state.savedRunId === id && this.store.state.status === 'idle') await this.train();
   }
 
   /** Resumes the run offered after a reload. */
   async acceptResumeOffer(): Promise<void> {
     const offer = this.store.state.resumeOffer;
-    if (offer) await this.persistence.openRun(offer.id, { start: true });
+    if (offer) await this.openSavedRun(offer.id, { start: true });
   }
 
   dismissResumeOffer(): void {
@@ -226,6 +245,7 @@ function initialSnapshot(initialHash: string, defaults: ExperimentConfig): LabSn
     latest: null,
     pauseWhenHidden: false,
     observationShape: envSpecFor(config).observationShape,
+    memoryProblem: null, // set by the MemoryGuard as the lab is made
     storage: 'pending',
     savedRuns: [],
     damagedRuns: [],

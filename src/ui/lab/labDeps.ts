@@ -43,6 +43,12 @@ export interface LabDeps {
   scheduler: LabScheduler;
   /** A new saved run's id. */
   newRunId(): string;
+  /**
+   * Bytes one experiment's settings may take in this tab
+   * (`memoryBudgetBytes` in config/memoryBudget.ts: the page derives it from
+   * the browser's figures); Train refuses settings whose estimate exceeds it.
+   */
+  memoryBudgetBytes: number;
   /** Live playback starts playing (false where the user prefers reduced motion). */
   autoplay?: boolean;
 }

@@ -1,4 +1,5 @@
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
+import type { MemoryProblem } from '../../core/config/memoryBudget';
 import type { HideableControl } from '../../core/config/shareLink';
 import type { SavedRunInfo } from '../../core/persistence/runSnapshot';
 import type { MetricsRecord } from '../../core/telemetry/metrics';
@@ -40,6 +41,8 @@ export interface LabSnapshot {
   /** Pause training while the tab is hidden (otherwise it continues; queues stay bounded either way). */
   pauseWhenHidden: boolean;
   observationShape: readonly number[];
+  /** The settings exceed the tab's memory budget: what they need, and the nearest settings that fit (null when they fit). */
+  memoryProblem: MemoryProblem | null;
   /** Saved runs (IndexedDB): 'pending' until the storage is open, 'unavailable' when the browser offers none. */
   storage: 'pending' | 'ready' | 'unavailable';
   /** Stored runs, the most recently saved first. */

@@ -2,6 +2,7 @@ import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import type { ActorOptions } from '../../../src/core/actor/actor';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../../../src/core/config/experimentConfig';
+import { FALLBACK_BUDGET_BYTES } from '../../../src/core/config/memoryBudget';
 import { InProcessActor } from '../../../src/core/training/inProcessActor';
 import { useWasmBackend } from '../../../src/node/tfWasm';
 import { RunStore } from '../../../src/ui/persistence/runStore';
@@ -121,6 +122,8 @@ export interface TestLabOptions {
   hash?: string;
   /** Wraps each actor the lab makes (to inject faults). */
   wrapActor?: (actor: LabActor, options: ActorOptions) => LabActor;
+  /** The tab's memory budget in bytes (default: the budget where a browser gives no figure). */
+  memoryBudgetBytes?: number;
 }
 
 /** A lab over in-process actors, tf.js on WASM and fake-indexeddb, with the scheduler the test controls. */
@@ -147,6 +150,7 @@ export function createTestLab(options: TestLabOptions = {}): { lab: Lab; schedul
     },
     scheduler,
     newRunId: () => `run-${dbName}-${ids++}`,
+    memoryBudgetBytes: options.memoryBudgetBytes ?? FALLBACK_BUDGET_BYTES,
     autoplay: true,
   };
   return { lab: new Lab(options.hash ?? '', deps), scheduler, dbName };
