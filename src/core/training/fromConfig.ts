@@ -22,9 +22,11 @@ export function tasksOf(config: Pick<ExperimentConfig, 'env' | 'tasks'>): MinAta
 }
 
 /** The environment spec the agent sees (for a suite, the shared layout of its games). */
-export function envSpecFor(config: Pick<ExperimentConfig, 'env' | 'tasks'>): EnvSpec {
+export function envSpecFor(config: Pick<ExperimentConfig, 'env' | 'tasks'> & Partial<Pick<ExperimentConfig, 'actionSet'>>): EnvSpec {
   const tasks = tasksOf(config);
-  return createEnv(tasks.length > 0 ? suiteTaskEnvId(tasks[0]!) : config.env, { seed: 0 }).spec;
+  // The action set changes the number of actions (MinAtar's minimal set): the learner's network must match the actors' environments.
+  const actionSet = config.actionSet !== undefined && tasks.length === 0 && (envInfo(config.env)?.options ?? []).includes('actionSet') ? { actionSet: config.actionSet } : {};
+  return createEnv(tasks.length > 0 ? suiteTaskEnvId(tasks[0]!) : config.env, { seed: 0, ...actionSet }).spec;
 }
 
 /** The network's inputs and outputs: observation shape, actions, and one value output per task. */
