@@ -1,5 +1,6 @@
 import type { Lab, LabSnapshot } from '../lab/lab';
-import { BACKEND_ORDER, type BackendChoice } from '../lab/selectBackend';
+import { describeMeasurement } from '../lab/backendProbe';
+import { BACKEND_ORDER, type BackendChoice } from '../lab/backendTypes';
 
 const NAMES: Record<string, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
 
@@ -11,6 +12,7 @@ export function BackendBadge({ lab, state, hideOverride }: { lab: Lab; state: La
       <span data-testid="backend" data-backend={b?.backend ?? ''}>
         Learner: {b ? NAMES[b.backend] : 'not started'}
         {b?.adapter ? ` (${b.adapter})` : ''}
+        {b && state.learnerThread === 'worker' ? ' in its own worker' : ''}
         {state.actorBackend ? ` · actors: ${NAMES[state.actorBackend] ?? state.actorBackend} in Web Workers` : ''}
       </span>
       {b && b.fallbacks.length > 0 && (
@@ -19,11 +21,21 @@ export function BackendBadge({ lab, state, hideOverride }: { lab: Lab; state: La
           — fell back from {b.fallbacks.map((f) => `${NAMES[f.backend]} (${f.reason})`).join(', ')}
         </span>
       )}
+      {state.measuring && <span className="measurement"> — measuring each backend with this run’s learner (a few seconds)…</span>}
+      {state.measurement && !state.measuring && (
+        <span className="measurement" data-testid="measurement" title={`Automatic timed learner updates of this network and batch on each backend${state.measurement.cached ? ` (measured ${state.measurement.measuredAt.slice(0, 10)}, kept in this browser)` : ` (in ${(state.measurement.probeMs / 1000).toFixed(1)} s)`}`}>
+          {' '}
+          — measured: {describeMeasurement(state.measurement)}{' '}
+          <button type="button" className="link-button" onClick={() => lab.measureAgain()}>
+            Measure again
+          </button>
+        </span>
+      )}
       {!hideOverride && (
         <span className="backend-choice">
           <label htmlFor="backend-choice">Backend</label>{' '}
           <select id="backend-choice" value={state.backendChoice} onChange={(e) => lab.setBackendChoice(e.target.value as BackendChoice)}>
-            <option value="auto">Automatic (best available)</option>
+            <option value="auto">Automatic (fastest, measured)</option>
             {BACKEND_ORDER.map((name) => (
               <option key={name} value={name}>
                 {NAMES[name]}

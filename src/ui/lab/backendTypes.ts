@@ -32,4 +32,6 @@ export interface BackendProvider {
   activeDevice(): GpuDeviceLike | null;
   /** `select` skips `name` from now on, giving `reason`. */
   markBroken(name: BackendName, reason: string): void;
+  /** The GPU adapter's description (null without WebGPU), part of the key under which measurements are kept. */
+  adapter(): Promise<string | null>;
 }

@@ -5,6 +5,7 @@ import { Lab } from './lab';
 import type { LabDeps, LabScheduler } from './labDeps';
 import { browserBackends } from './selectBackend';
 import { WebWorkerActor } from './webWorkerActor';
+import { isMeasurement, type BackendMeasurement, type MeasurementCache } from './backendProbe';
 import { createWorkerLearner } from './workerLearner';
 import { Learner } from '../../core/learner/learner';
 
@@ -38,6 +39,41 @@ export function browserMemoryBudget(): number {
   return memoryBudgetBytes({ deviceMemoryGiB, jsHeapSizeLimit });
 }
 
+const MEASUREMENTS_KEY = 'impala-lab.backend-measurements';
+
+/** What Automatic measured, kept in localStorage (a few entries; a damaged or unavailable store just means measuring again). */
+const localMeasurements: MeasurementCache = {
+  get: (key) => {
+    try {
+      const all = JSON.parse(localStorage.getItem(MEASUREMENTS_KEY) ?? '{}') as Record<string, unknown>;
+      const m = all[key];
+      return isMeasurement(m) && m.key === key ? m : null;
+    } catch {
+      return null;
+    }
+  },
+  set: (m) => {
+    try {
+      const all = JSON.parse(localStorage.getItem(MEASUREMENTS_KEY) ?? '{}') as Record<string, BackendMeasurement>;
+      all[m.key] = m;
+      // Keep the 20 most recent.
+      const kept = Object.values(all).sort((a, b) => (a.measuredAt < b.measuredAt ? 1 : -1)).slice(0, 20);
+      localStorage.setItem(MEASUREMENTS_KEY, JSON.stringify(Object.fromEntries(kept.map((x) => [x.key, x]))));
+    } catch {
+      // No storage (a private mode): Automatic measures again next time.
+    }
+  },
+  delete: (key) => {
+    try {
+      const all = JSON.parse(localStorage.getItem(MEASUREMENTS_KEY) ?? '{}') as Record<string, unknown>;
+      delete all[key];
+      localStorage.setItem(MEASUREMENTS_KEY, JSON.stringify(all));
+    } catch {
+      // As above.
+    }
+  },
+};
+
 const prefersReducedMotion = (): boolean => typeof window.matchMedia === 'function' && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 
 /** The lab in this page: Web Worker actors, the browser's tf.js backends, IndexedDB and the page's timers. */
@@ -52,6 +88,7 @@ export function createBrowserLab(initialHash: string): Lab {
     backends: browserBackends,
     openRunStore: () => RunStore.open(),
     scheduler: browserScheduler,
+    measurements: localMeasurements,
     newRunId,
     memoryBudgetBytes: browserMemoryBudget(),
     autoplay: !prefersReducedMotion(),

@@ -46,7 +46,7 @@ export class Lab {
     this.store = new LabStore(initialSnapshot(initialHash, deps.defaults));
     this.memory = new MemoryGuard(this.store, deps.memoryBudgetBytes);
     this.playback = new LivePlayback(deps.scheduler, new RecordingStore(), { autoplay: deps.autoplay ?? true });
-    this.backend = new BackendSupervisor(this.store, deps.backends, deps.scheduler, deps.createLearner, {
+    this.backend = new BackendSupervisor(this.store, deps.backends, deps.scheduler, deps.createLearner, deps.measurements, {
       failLearners: (error) => this.runs.failLearners(error),
       backendMoved: () => this.runs.rebuildPlayer(),
     });
@@ -88,6 +88,14 @@ export class Lab {
 
   setBackendChoice(choice: BackendChoice): void {
     this.store.set({ backendChoice: choice, pendingChanges: this.runs.slots.length > 0 });
+  }
+
+  /** Automatic measures the backends again at the next Train (after Reset, when runs exist). */
+  measureAgain(): void {
+    this.backend.forgetMeasurement();
+    const hasRuns = this.runs.slots.length > 0;
+    this.store.set({ pendingChanges: hasRuns });
+    this.store.notify('info', `Automatic will measure the backends again when you ${hasRuns ? 'press Reset, then Train' : 'press Train'}.`);
   }
 
   /** Shows a message to the user. */
@@ -238,6 +246,8 @@ function initialSnapshot(initialHash: string, defaults: ExperimentConfig): LabSn
     linkOffer: link !== null && (link.changed.length > 0 || link.hidden.length > 0),
     backendChoice: 'auto',
     backend: null,
+    measurement: null,
+    measuring: false,
     actorBackend: null,
     learnerThread: null,
     pendingChanges: false,

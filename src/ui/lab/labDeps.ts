@@ -5,6 +5,7 @@ import type { RunStore } from '../persistence/runStore';
 import type { LearnerOptions } from '../../core/learner/learner';
 import type { LearnerHandle } from '../../core/learner/learnerHandle';
 import type { BackendName, BackendProvider } from './backendTypes';
+import type { MeasurementCache } from './backendProbe';
 
 /** An actor the lab made: any ActorHandle, saying which tf.js backend it computes on when it knows. */
 export interface LabActor extends ActorHandle {
@@ -49,6 +50,8 @@ export interface LabDeps {
    * the browser's figures); Train refuses settings whose estimate exceeds it.
    */
   memoryBudgetBytes: number;
+  /** What Automatic measured, kept between visits (localStorage in the page). */
+  measurements: MeasurementCache;
   /** Live playback starts playing (false where the user prefers reduced motion). */
   autoplay?: boolean;
 }

@@ -6,6 +6,7 @@ import type { MetricsRecord } from '../../core/telemetry/metrics';
 import type { TrainingHistory } from '../../core/telemetry/trainingHistory';
 import type { DamagedRun } from '../persistence/runStore';
 import type { BackendChoice, BackendReport } from './backendTypes';
+import type { BackendMeasurement } from './backendProbe';
 import type { LearnerThread } from './labDeps';
 
 export type LabStatus = 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'failed';
@@ -30,6 +31,10 @@ export interface LabSnapshot {
   linkOffer: boolean;
   backendChoice: BackendChoice;
   backend: BackendReport | null;
+  /** What Automatic measured for the current runs' learner (null: not measured, or a backend chosen by hand). */
+  measurement: BackendMeasurement | null;
+  /** Automatic is measuring the backends now. */
+  measuring: boolean;
   actorBackend: string | null;
   /** Where the learner computes (null before a run). */
   learnerThread: LearnerThread | null;

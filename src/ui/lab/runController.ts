@@ -191,19 +191,28 @@ export class RunController {
   }
 
   private async createRuns(): Promise<void> {
-    await this.backend.selectForRuns();
     const base = this.store.state.config;
     // A saved run that was opened continues, unless its settings were changed since.
     const resume = this.resume?.openedConfig === base ? this.resume : null;
     const variants = resume?.snapshot.slots.map((s) => ({ label: s.label, overrides: {} })) ?? this.comparisonPreset?.comparison ?? [{ label: 'Run', overrides: {} }];
     const slots: RunSlot[] = [];
+    const actors: LabActor[] = [];
     try {
       for (const [index, variant] of variants.entries()) {
         const saved = resume?.snapshot.slots[index];
         const config = saved?.config ?? comparisonRunConfig(base, variant);
         const spec = envSpecFor(config);
-        const learner = await this.backend.createLearner(learnerOptionsFor(config, spec));
-        const slot: RunSlot = { label: variant.label, config, history: resume?.histories[index] ?? new TrainingHistory(), learner, actors: [], run: null, done: null };
+        const options = learnerOptionsFor(config, spec);
+        const runActors: LabActor[] = [];
+        for (let i = 0; i < config.actors; i++) {
+          const actor = await this.deps.createActor(actorOptionsFor(config, spec, i));
+          actors.push(actor);
+          runActors.push(actor);
+        }
+        // The first run's actors come first: Automatic times the learner while they run.
+        if (index === 0) await this.backend.selectForRuns(config, options, runActors);
+        const learner = await this.backend.createLearner(options);
+        const slot: RunSlot = { label: variant.label, config, history: resume?.histories[index] ?? new TrainingHistory(), learner, actors: runActors, run: null, done: null };
         slots.push(slot);
         if (saved) {
           await learner.restore(saved);
@@ -212,13 +221,10 @@ export class RunController {
           // The model's settings may have been changed since: its optimiser and PopArt statistics continue only where they still apply.
           await learner.restore(compatibleState(this.restored, learner.options));
         }
-        for (let i = 0; i < config.actors; i++) slot.actors.push(await this.deps.createActor(actorOptionsFor(config, spec, i)));
       }
     } catch (e) {
-      for (const s of slots) {
-        s.actors.forEach((a) => void a.dispose());
-        s.learner.dispose();
-      }
+      actors.forEach((a) => void a.dispose());
+      slots.forEach((s) => s.learner.dispose());
       throw e;
     }
     this.slotList = slots;

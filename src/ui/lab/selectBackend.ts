@@ -80,4 +80,4 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
 }
 
 /** The browser's backends, as the lab's parts take them. */
-export const browserBackends: BackendProvider = { select: selectBackend, activeDevice: activeGpuDevice, markBroken: markBackendBroken };
+export const browserBackends: BackendProvider = { select: selectBackend, activeDevice: activeGpuDevice, markBroken: markBackendBroken, adapter: describeAdapter };

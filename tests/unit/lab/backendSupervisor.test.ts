@@ -12,6 +12,7 @@ describe('BackendSupervisor', () => {
   it('a lost GPU device moves the learner to the next backend with its weights, and training goes on', async () => {
     const backends = losableGpuBackends();
     ({ lab } = createTestLab({ backends }));
+    lab.setBackendChoice('webgpu');
     await lab.train();
     expect(lab.getSnapshot().backend?.backend).toBe('webgpu');
     const slot = lab.runs.slots[0]!;
@@ -39,6 +40,7 @@ describe('BackendSupervisor', () => {
   it('a learner error that is not a device loss fails the run with its message', async () => {
     const backends = losableGpuBackends();
     ({ lab } = createTestLab({ backends }));
+    lab.setBackendChoice('webgpu');
     await lab.train();
     const slot = lab.runs.slots[0]!;
     await waitFor(() => slot.learner.version >= 2, 'two updates');

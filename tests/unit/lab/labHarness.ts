@@ -6,7 +6,8 @@ import { FALLBACK_BUDGET_BYTES } from '../../../src/core/config/memoryBudget';
 import { InProcessActor } from '../../../src/core/training/inProcessActor';
 import { useWasmBackend } from '../../../src/node/tfWasm';
 import { RunStore } from '../../../src/ui/persistence/runStore';
-import type { BackendProvider, BackendReport, GpuDeviceLike } from '../../../src/ui/lab/backendTypes';
+import { BACKEND_ORDER, type BackendChoice, type BackendName, type BackendProvider, type BackendReport, type GpuDeviceLike } from '../../../src/ui/lab/backendTypes';
+import type { BackendMeasurement, MeasurementCache } from '../../../src/ui/lab/backendProbe';
 import { Lab } from '../../../src/ui/lab/lab';
 import type { LabActor, LabDeps, LabRunStore, LabScheduler, LearnerThread } from '../../../src/ui/lab/labDeps';
 import { Learner, type LearnerOptions } from '../../../src/core/learner/learner';
@@ -36,35 +37,57 @@ export function testScheduler(): LabScheduler & { tickIntervals(): void } {
   };
 }
 
-/** tf.js on WASM, reported as the test's own backend name. */
-export const wasmBackends: BackendProvider = {
-  select: async (): Promise<BackendReport> => {
-    await useWasmBackend();
-    return { backend: 'wasm', adapter: null, fallbacks: [] };
-  },
-  activeDevice: () => null,
-  markBroken: () => {},
-};
-
 /**
- * A stand-in for a GPU: reports 'webgpu' (tf.js runs on WASM underneath)
- * with a device whose loss the test triggers (`loseDevice`); once lost,
- * WebGPU is broken and the next backend is WASM, as in a browser.
+ * Backends for Node tests: each name offered runs on a real tf.js backend
+ * here ('wasm' or 'cpu'), so that a test can offer "WebGPU" and lose its
+ * device (`loseDevice`); once lost, WebGPU is broken and `select` falls back
+ * as a browser's does.
  */
-export function losableGpuBackends(): BackendProvider & { loseDevice(why: string): void; broken: Map<string, string> } {
+export function testBackends(offered: Partial<Record<BackendName, 'wasm' | 'cpu'>>): BackendProvider & { loseDevice(why: string): void; broken: Map<BackendName, string> } {
   let lose: (info: { message: string }) => void = () => {};
   const device: GpuDeviceLike = { lost: new Promise((resolve) => (lose = resolve)), destroy: () => {} };
-  const broken = new Map<string, string>();
+  const broken = new Map<BackendName, string>();
+  let current: BackendName | null = null;
   return {
     broken,
-    select: async () => {
-      await useWasmBackend();
-      if (broken.has('webgpu')) return { backend: 'wasm', adapter: null, fallbacks: [{ backend: 'webgpu', reason: broken.get('webgpu')! }] };
-      return { backend: 'webgpu', adapter: 'test adapter', fallbacks: [] };
+    select: async (choice: BackendChoice): Promise<BackendReport> => {
+      const fallbacks: BackendReport['fallbacks'] = [];
+      for (const name of BACKEND_ORDER.slice(choice === 'auto' ? 0 : BACKEND_ORDER.indexOf(choice))) {
+        const runsOn = offered[name];
+        if (broken.has(name) || !runsOn) {
+          fallbacks.push({ backend: name, reason: broken.get(name) ?? 'not offered in this test' });
+          continue;
+        }
+        if (runsOn === 'wasm') await useWasmBackend();
+        else await tf.setBackend('cpu');
+        current = name;
+        return { backend: name, adapter: name === 'webgpu' ? 'test adapter' : null, fallbacks };
+      }
+      throw new Error('no backend offered');
     },
-    activeDevice: () => (broken.has('webgpu') ? null : device),
+    activeDevice: () => (current === 'webgpu' && !broken.has('webgpu') ? device : null),
     markBroken: (name, reason) => void broken.set(name, reason),
+    adapter: async () => (offered.webgpu ? 'test adapter' : null),
     loseDevice: (why) => lose({ message: why }),
+  };
+}
+
+/** tf.js on WASM, the only backend offered. */
+export const wasmBackends: BackendProvider = testBackends({ wasm: 'wasm' });
+
+/** A stand-in for a GPU: "WebGPU" (tf.js on WASM underneath) with a device the test can lose, and WASM after it. */
+export function losableGpuBackends(): ReturnType<typeof testBackends> {
+  return testBackends({ webgpu: 'wasm', wasm: 'wasm' });
+}
+
+/** What Automatic measured, kept in memory (the page keeps it in localStorage). */
+export function memoryMeasurements(): MeasurementCache & { entries: Map<string, BackendMeasurement> } {
+  const entries = new Map<string, BackendMeasurement>();
+  return {
+    entries,
+    get: (key) => entries.get(key) ?? null,
+    set: (m) => void entries.set(m.key, m),
+    delete: (key) => void entries.delete(key),
   };
 }
 
@@ -120,6 +143,8 @@ export interface TestLabOptions {
   wrapStore?: (store: LabRunStore) => LabRunStore;
   scheduler?: LabScheduler & { tickIntervals(): void };
   hash?: string;
+  /** What Automatic measured (a fresh in-memory cache by default). */
+  measurements?: MeasurementCache;
   /** Wraps each actor the lab makes (to inject faults). */
   wrapActor?: (actor: LabActor, options: ActorOptions) => LabActor;
   /** The tab's memory budget in bytes (default: the budget where a browser gives no figure). */
@@ -134,6 +159,7 @@ export function createTestLab(options: TestLabOptions = {}): { lab: Lab; schedul
   const deps: LabDeps = {
     defaults: { ...TEST_CONFIG, ...options.config },
     createActor: async (o) => {
+      if (tf.getBackend() !== 'wasm' && tf.getBackend() !== 'cpu') await useWasmBackend(); // in-process actors build their networks here
       const actor = Object.assign(new InProcessActor(o), { backend: 'wasm' }) as LabActor;
       return options.wrapActor ? options.wrapActor(actor, o) : actor;
     },
@@ -149,6 +175,7 @@ export function createTestLab(options: TestLabOptions = {}): { lab: Lab; schedul
       return options.wrapStore ? options.wrapStore(store) : store;
     },
     scheduler,
+    measurements: options.measurements ?? memoryMeasurements(),
     newRunId: () => `run-${dbName}-${ids++}`,
     memoryBudgetBytes: options.memoryBudgetBytes ?? FALLBACK_BUDGET_BYTES,
     autoplay: true,

@@ -99,12 +99,19 @@ describe.each(['page', 'worker'] as const)('RunController (in-process actors, WA
   });
 
   it('an actor that fails is replaced with the current weights, and training goes on', async () => {
+    // Actor 1 crashes once, in the run (after the first update's weights reached it).
     let failures = 1;
-    const flaky = (actor: LabActor, options: ActorOptions): LabActor => ({
-      setWeights: (v, w) => actor.setWeights(v, w),
-      unroll: () => (options.actorIndex === 0 && failures-- > 0 ? Promise.reject(new Error('worker crashed (test)')) : actor.unroll()),
-      dispose: () => actor.dispose(),
-    });
+    const flaky = (actor: LabActor, options: ActorOptions): LabActor => {
+      let version = -1;
+      return {
+        setWeights: (v, w) => {
+          version = v;
+          return actor.setWeights(v, w);
+        },
+        unroll: () => (options.actorIndex === 0 && version >= 1 && failures-- > 0 ? Promise.reject(new Error('worker crashed (test)')) : actor.unroll()),
+        dispose: () => actor.dispose(),
+      };
+    };
     ({ lab } = createTestLab({ learnerThread, wrapActor: flaky, config: { actors: 2 } }));
     await lab.train();
     await waitFor(() => (lab!.getSnapshot().latest?.actorRestarts ?? 0) >= 1 && version(lab!) >= 5, 'a restart and five updates');
