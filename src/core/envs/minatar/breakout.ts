@@ -33,8 +33,17 @@ export class Breakout implements MinAtarGame {
   private lastX = 0;
   private lastY = 3;
   private strike = false;
-  /** Brick map, row-major `[y * 10 + x]`. */
-  private readonly bricks = new Uint8Array(100);
+  /**
+   * The observation without the three moving cells: the brick channel set
+   * where a brick stands, every other channel 0, laid out as `writeState`
+   * writes it (`(y * 10 + x) * C + c`). It is also the brick map: the brick
+   * at (x, y) is `board[(y * 10 + x) * C + BRICK]`. Keeping the map in
+   * observation layout makes `writeState` one 400-byte copy plus three
+   * stores, instead of a 100-cell loop that was about 60% of a step (and
+   * runs twice on an episode's last step, every 11 steps or so under a
+   * random policy). Bricks only ever stand on rows 1 to 3.
+   */
+  private readonly board = new Uint8Array(100 * C);
   private brickCount = 0;
 
   constructor(options: MinAtarGameOptions) {
@@ -47,9 +56,8 @@ export class Breakout implements MinAtarGame {
     this.ballX = ballStart === 0 ? 0 : 9;
     this.ballDir = ballStart === 0 ? 2 : 3;
     this.pos = 4;
-    this.bricks.fill(0);
-    this.bricks.fill(1, 10, 40);
-    this.brickCount = 30;
+    this.board.fill(0);
+    this.fillBrickRows();
     this.strike = false;
     this.lastX = this.ballX;
     this.lastY = this.ballY;
@@ -75,21 +83,18 @@ export class Breakout implements MinAtarGame {
     if (newY < 0) {
       newY = 0;
       this.ballDir = REFLECT_Y[this.ballDir as 0]!;
-    } else if (this.bricks[newY * 10 + newX] === 1) {
+    } else if (this.board[(newY * 10 + newX) * C + BRICK] === 1) {
       strikeToggle = true;
       if (!this.strike) {
         r += 1;
         this.strike = true;
-        this.bricks[newY * 10 + newX] = 0;
+        this.board[(newY * 10 + newX) * C + BRICK] = 0;
         this.brickCount--;
         newY = this.lastY;
         this.ballDir = REFLECT_Y[this.ballDir as 0]!;
       }
     } else if (newY === 9) {
-      if (this.brickCount === 0) {
-        this.bricks.fill(1, 10, 40);
-        this.brickCount = 30;
-      }
+      if (this.brickCount === 0) this.fillBrickRows();
       if (this.ballX === this.pos) {
         this.ballDir = REFLECT_Y[this.ballDir as 0]!;
         newY = this.lastY;
@@ -110,15 +115,15 @@ export class Breakout implements MinAtarGame {
     return null;
   }
 
+  /** Puts bricks on rows 1 to 3, as the original's `brick_map[1:4, :] = 1`. */
+  private fillBrickRows(): void {
+    const board = this.board;
+    for (let i = 10; i < 40; i++) board[i * C + BRICK] = 1;
+    this.brickCount = 30;
+  }
+
   writeState(out: Uint8Array, offset: number): void {
-    const bricks = this.bricks;
-    for (let i = 0; i < 100; i++) {
-      const o = offset + i * C;
-      out[o + PADDLE] = 0;
-      out[o + BALL] = 0;
-      out[o + TRAIL] = 0;
-      out[o + BRICK] = bricks[i]!;
-    }
+    out.set(this.board, offset);
     out[offset + (this.ballY * 10 + this.ballX) * C + BALL] = 1;
     out[offset + (90 + this.pos) * C + PADDLE] = 1;
     out[offset + (this.lastY * 10 + this.lastX) * C + TRAIL] = 1;
