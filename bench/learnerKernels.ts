@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { Actor } from '../src/core/actor/actor';
 import type { ExperimentConfig } from '../src/core/config/experimentConfig';
-import { computeTargets, policyLogEpsilon } from '../src/core/agent/corrections';
-import { impalaLoss, policyEntropy } from '../src/core/agent/losses';
+import { computeTargetsFromImportanceWeights, policyLogEpsilon } from '../src/core/agent/corrections';
+import { actionMask, behaviourActionLogProbs, impalaObjective, objectiveTotal } from '../src/core/agent/impalaObjective';
 import { createEnv } from '../src/core/envs/registry';
 import { assembleBatch, type Batch } from '../src/core/learner/batch';
 import { Learner } from '../src/core/learner/learner';
 import { createNetwork } from '../src/core/model/networks';
-import { clipByGlobalNorm } from '../src/core/optim/clipByGlobalNorm';
+import { clipByGlobalNormFlat } from '../src/core/optim/clipByGlobalNorm';
+import { FlatLayout } from '../src/core/optim/optimizer';
 import { RmsProp } from '../src/core/optim/rmsprop';
 import { formatTable } from './table';
 import { actorOptionsFor, learnerOptionsFor } from '../src/core/training/fromConfig';
@@ -73,12 +74,18 @@ export async function kernelsPerStage(config: ExperimentConfig): Promise<{ all: 
   // The optimiser's stage runs on a copy of the network (slot names are unique per variable).
   const copy = createNetwork(o.network, o.spec, o.seed, true);
   const optimizer = new RmsProp(copy.variables, o.rmspropDecay, o.rmspropEpsilon);
+  const layout = new FlatLayout(vars);
   const observations = tf.tensor(batch.observations, [(T + 1) * C, ...shape], 'float32');
   const truncatedObservations = K > 0 ? tf.tensor(batch.truncatedObservations, [K, ...shape], 'float32') : null;
-  const actions = tf.tensor2d(batch.actions, [T, C], 'int32');
-  const behaviourLogits = tf.tensor3d(batch.behaviourLogits, [T, C, A]);
-  const discounts = tf.tensor2d(Float32Array.from(batch.terminated, (d, i) => (d || batch.truncated[i] ? 0 : o.discount)), [T, C]);
-  const rewards = tf.tensor2d(batch.rewards, [T, C]);
+  const constants = {
+    actionMask: tf.tensor3d(actionMask(batch.actions, A), [T, C, A]),
+    behaviourActionLogProbs: tf.tensor2d(behaviourActionLogProbs(batch.behaviourLogits, batch.actions, A), [T, C]),
+    discounts: tf.tensor2d(Float32Array.from(batch.terminated, (d, i) => (d || batch.truncated[i] ? 0 : o.discount)), [T, C]),
+    rewards: tf.tensor2d(batch.rewards, [T, C]),
+  };
+  const vtraceParameters = { clipRhoThreshold: o.clipRhoThreshold, clipPgRhoThreshold: o.clipPgRhoThreshold, clipCThreshold: o.clipCThreshold, lambda: o.lambda };
+  type VtraceInputs = Parameters<typeof computeTargetsFromImportanceWeights>[1];
+  const vtraceInputs: { current?: VtraceInputs } = {};
 
   await tf.profile(() => {
     tf.tidy(() => {
@@ -87,37 +94,45 @@ export async function kernelsPerStage(config: ExperimentConfig): Promise<{ all: 
         stages[stage].push(...namesOf(tf.engine().state.activeProfile.kernels.slice(mark, recorded())));
         mark = recorded();
       };
-      const { value, grads } = tf.variableGrads(() => {
+      const { grads } = tf.variableGrads(() => {
         mark = recorded();
         if (truncatedObservations) net.apply(truncatedObservations);
         const { policyLogits, baseline } = net.apply(observations);
+        const logits = tf.reshape(tf.slice(policyLogits, [0, 0], [T * C, A]), [T, C, A]) as tf.Tensor3D;
+        const outputs = tf.reshape(baseline, [T + 1, C]) as tf.Tensor2D;
         close('forward');
-        const logits = tf.reshape(tf.slice(policyLogits, [0, 0], [T * C, A]), [T, C, A]);
-        const allValues = tf.reshape(baseline, [T + 1, C]);
-        const values = tf.slice(allValues, [0, 0], [T, C]);
-        const bootstrapValue = tf.reshape(tf.slice(allValues, [T, 0], [1, C]), [C]);
-        mark = recorded();
-        const targets = computeTargets(o.correction, {
-          behaviourLogits, targetLogits: logits, actions, discounts, rewards, values, bootstrapValue,
-          clipRhoThreshold: o.clipRhoThreshold, clipPgRhoThreshold: o.clipPgRhoThreshold, clipCThreshold: o.clipCThreshold, lambda: o.lambda,
-        });
-        close('vtrace');
-        const terms = impalaLoss({ logits, actions, vs: targets.vs, pgAdvantages: targets.pgAdvantages, values, logEpsilon: policyLogEpsilon(o.correction) }, o);
-        tf.mean(policyEntropy(logits));
+        const objective = impalaObjective(
+          { ...constants, logits, outputs },
+          { correction: o.correction, ...vtraceParameters, baselineCost: o.baselineCost, entropyCost: o.entropyCost, logEpsilon: policyLogEpsilon(o.correction) },
+        );
+        const total = objectiveTotal(objective);
         close('losses');
-        return terms.total;
+        // V-trace's share of the objective, counted apart below on the same values.
+        vtraceInputs.current = {
+          logRhos: tf.keep(tf.sub(tf.sum(tf.mul(tf.logSoftmax(logits), constants.actionMask), -1), constants.behaviourActionLogProbs)),
+          discounts: constants.discounts,
+          rewards: constants.rewards,
+          values: tf.keep(tf.slice(outputs, [0, 0], [T, C])),
+          bootstrapValue: tf.keep(tf.reshape(tf.slice(outputs, [T, 0], [1, C]), [C])),
+        };
+        mark = recorded();
+        return total;
       }, vars);
       close('backward');
-      const { clipped } = clipByGlobalNorm(vars.map((v) => grads[v.name]!), o.maxGradNorm);
+      const { clipped } = clipByGlobalNormFlat(layout.flatten(vars.map((v) => grads[v.name]!)), o.maxGradNorm);
       close('clipping');
-      optimizer.apply(clipped, 0);
+      optimizer.applyFlat(clipped, 0);
       close('optimiser');
-      return value;
     });
     return [];
   });
-
-  tf.dispose([observations, truncatedObservations ?? [], actions, behaviourLogits, discounts, rewards]);
+  const v = vtraceInputs.current!;
+  const vtrace = await tf.profile(() => tf.tidy(() => computeTargetsFromImportanceWeights(o.correction, { ...v, ...vtraceParameters })));
+  stages.vtrace = namesOf(vtrace.kernels);
+  // The objective's forward runs V-trace inside it: move those kernels from 'losses' to 'vtrace'.
+  for (const name of stages.vtrace) stages.losses.splice(stages.losses.indexOf(name), 1);
+  tf.dispose(vtrace.result);
+  tf.dispose([observations, truncatedObservations ?? [], ...Object.values(constants), v.logRhos, v.values, v.bootstrapValue]);
   optimizer.dispose();
   copy.dispose();
   learner.dispose();
