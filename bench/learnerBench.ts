@@ -7,6 +7,7 @@ import { assembleBatch } from '../src/core/learner/batch';
 import { Learner } from '../src/core/learner/learner';
 import type { NetworkKind } from '../src/core/model/networkKinds';
 import { actorOptionsFor, learnerOptionsFor } from '../src/core/training/fromConfig';
+import { formatKernelTable, kernelsPerStage } from './learnerKernels';
 import { formatInt, formatTable, median } from './table';
 
 /** The settings each network is benchmarked with: CartPole's defaults, and the MinAtar settings used for Breakout. */
@@ -45,6 +46,19 @@ export async function learnerFramesPerSecond(config: ExperimentConfig, updates: 
   learner.dispose();
   actor.dispose();
   return { fps, batchFrames: batch.frames, msPerUpdate: (batch.frames / median(fps)) * 1000 };
+}
+
+/** tf.js kernels per learner update, per network and stage (see `learnerKernels.ts`). */
+export async function benchLearnerKernels(networks: readonly NetworkKind[]): Promise<string> {
+  const rows = [];
+  for (const { network, config } of BENCH_SETUPS.filter((s) => networks.includes(s.network))) {
+    rows.push({ network, counts: await kernelsPerStage(config) });
+  }
+  return (
+    'tf.js kernels per learner update (tf.profile; the same list on every backend). "computing": less Identity,\n' +
+    'Reshape, ExpandDims and Squeeze (no data moved) and custom-gradient wrappers: on WebGPU, one dispatch each.\n\n' +
+    formatKernelTable(rows)
+  );
 }
 
 export async function benchLearner(options: { updates: number; repeats: number; networks: readonly NetworkKind[] }): Promise<string> {

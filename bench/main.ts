@@ -3,14 +3,15 @@
  *   env   single-thread steps/s per environment through the vectorised path
  *         flags: --envs N (batch size, default 16), --steps N (per repeat,
  *         default 2000000), --repeats N (default 5), --ids a,b (default all)
- *   learner learner frames/s per network on WASM, alone and end to end with
- *         1 and 2 worker-thread actors (see --help)
+ *   learner tf.js kernels per learner update and stage, learner frames/s per
+ *         network on WASM, alone and end to end with 1 and 2 worker-thread
+ *         actors (see --help)
  *   browser in-browser training in headless Chromium, per backend (see --help)
  *   soak    memory over a long run, headless and in the browser (see --help)
  */
 import { parseArgs } from 'node:util';
 import { benchEnvs, DEFAULT_ENV_BENCH } from './envBench';
-import { benchEndToEnd, benchLearner } from './learnerBench';
+import { benchEndToEnd, benchLearner, benchLearnerKernels } from './learnerBench';
 import { benchBrowser } from './browserBench';
 import { soakBrowser, soakHeadless } from './soakBench';
 import { useWasmBackend } from '../src/node/tfWasm';
@@ -25,13 +26,15 @@ benchmarks:
          --steps N     steps per repeat (default ${DEFAULT_ENV_BENCH.steps})
          --repeats N   timed repeats; the median is reported (default ${DEFAULT_ENV_BENCH.repeats})
          --ids a,b     environment ids (default: all)
-  learner  learner frames/s per network on the tf.js WASM backend, alone and end to end
-           with 1 and 2 worker-thread actors
+  learner  tf.js kernels per learner update, per network and stage; learner frames/s per
+           network on the tf.js WASM backend, alone and end to end with 1 and 2
+           worker-thread actors
            --networks a,b  mlp, minatar, resnet (default: all)
            --updates N     updates per timed block (default 10)
            --repeats N     timed blocks / runs; the median is reported (default 3)
            --seconds N     approximate length of each end-to-end run (default 10)
            --no-e2e        learner alone only
+           --kernels-only  just the table of tf.js kernels per update, per stage
   browser  in-browser training in headless Chromium on the built site (run npm run build
            first): frames/s per backend for CartPole and Breakout, the page's frame rate
            --seconds N     measurement per cell (default 10)
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
       updates: { type: 'string' },
       seconds: { type: 'string' },
       'no-e2e': { type: 'boolean' },
+      'kernels-only': { type: 'boolean' },
       'no-solve': { type: 'boolean' },
       'solve-backend': { type: 'string' },
       'browser-minutes': { type: 'string' },
@@ -112,6 +116,9 @@ async function main(): Promise<void> {
       const repeats = positiveInt('repeats', str(values.repeats), 3);
       const backend = await useWasmBackend();
       console.log(`learner benchmark on tf.js '${backend}', Node ${process.version}\n`);
+      console.log(await benchLearnerKernels(networks));
+      if (values['kernels-only']) return;
+      console.log();
       console.log(await benchLearner({ updates: positiveInt('updates', str(values.updates), 10), repeats, networks }));
       if (!values['no-e2e']) {
         console.log();

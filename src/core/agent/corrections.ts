@@ -7,8 +7,10 @@ import {
   resolveVtraceParameters,
   vtraceFromImportanceWeights,
   vtraceFromLogits,
+  type VtraceFromImportanceWeightsInputs,
   type VtraceFromLogitsInputs,
   type VtraceFromLogitsReturns,
+  type VtraceReturns,
 } from './vtrace';
 
 /**
@@ -67,9 +69,27 @@ export function computeTargets(
   inputs: VtraceFromLogitsInputs,
   options: CorrectionOptions = {},
 ): VtraceFromLogitsReturns {
+  assertVtraceFromLogitsInputs('computeTargets', inputs);
+  if (correction === 'vtrace') return vtraceFromLogits(inputs);
+  return tf.tidy(() => {
+    const targetActionLogProbs = actionLogProbs(inputs.targetLogits, inputs.actions);
+    const behaviourActionLogProbs = actionLogProbs(inputs.behaviourLogits, inputs.actions);
+    const logRhos = tf.sub(targetActionLogProbs, behaviourActionLogProbs) as tf.Tensor2D;
+    const { behaviourLogits: _b, targetLogits: _t, actions: _a, ...trajectory } = inputs;
+    const targets = computeTargetsFromImportanceWeights(correction, { ...trajectory, logRhos }, options);
+    return { ...targets, logRhos, behaviourActionLogProbs, targetActionLogProbs };
+  });
+}
+
+/** The same from log importance weights log(pi/mu) `[T, B]` (as `vtraceFromImportanceWeights`). */
+export function computeTargetsFromImportanceWeights(
+  correction: Correction,
+  inputs: VtraceFromImportanceWeightsInputs,
+  options: CorrectionOptions = {},
+): VtraceReturns {
   switch (correction) {
     case 'vtrace':
-      return vtraceFromLogits(inputs);
+      return vtraceFromImportanceWeights(inputs);
     case 'none':
     case 'epsilon':
       return withoutTraces(inputs, { weightPolicyGradient: false, clipPgRhoThreshold: null });
@@ -89,16 +109,12 @@ export function computeTargets(
 
 /** Uncorrected (on-policy) value targets; the policy gradient optionally weighted by the one-step rho_s. */
 function withoutTraces(
-  inputs: VtraceFromLogitsInputs,
+  inputs: VtraceFromImportanceWeightsInputs,
   pg: { weightPolicyGradient: boolean; clipPgRhoThreshold: number | null },
-): VtraceFromLogitsReturns {
-  assertVtraceFromLogitsInputs('computeTargets', inputs);
+): VtraceReturns {
   const { clipRhoThreshold, lambda } = resolveVtraceParameters('computeTargets', inputs);
   return tf.tidy(() => {
-    const targetActionLogProbs = actionLogProbs(inputs.targetLogits, inputs.actions);
-    const behaviourActionLogProbs = actionLogProbs(inputs.behaviourLogits, inputs.actions);
-    const logRhos = tf.sub(targetActionLogProbs, behaviourActionLogProbs) as tf.Tensor2D;
-
+    const { logRhos } = inputs;
     // Treat the experience as on-policy: V-trace with log rho = 0 is the n-step return.
     const onPolicy = vtraceFromImportanceWeights({
       logRhos: tf.zerosLike(logRhos),
@@ -123,9 +139,6 @@ function withoutTraces(
       vs: onPolicy.vs,
       pgAdvantages,
       clippedRhoFraction: clippedRhoFraction(logRhos, clipRhoThreshold),
-      logRhos,
-      behaviourActionLogProbs,
-      targetActionLogProbs,
     };
   });
 }

@@ -26,3 +26,18 @@ const stopGradientOp = tf.customGrad((...inputs) => {
     gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
   };
 });
+
+/**
+ * `f()`, computed from `inputs` with the gradient tape off, as a constant:
+ * its gradient with respect to every input is zero. Like `stopGradient(f())`,
+ * but the ops inside `f` are neither recorded nor differentiated (they need
+ * no gradient function), so a tape that sees the result holds one node.
+ * `f` must read only `inputs` and tensors that need no gradient.
+ */
+export function withoutGradient<T extends tf.Tensor>(inputs: readonly tf.Tensor[], f: () => T): T {
+  const op = tf.customGrad((...args) => {
+    const xs = args.slice(0, inputs.length) as tf.Tensor[];
+    return { value: f(), gradFunc: () => xs.map((x) => tf.zerosLike(x)) };
+  });
+  return op(...inputs) as T;
+}

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { stopGradient } from './stopGradient';
+import { withoutGradient } from './stopGradient';
 
 /**
  * V-trace off-policy actor-critic targets: Espeholt et al. 2018, "IMPALA:
@@ -20,11 +20,18 @@ import { stopGradient } from './stopGradient';
  *   v_s = V(x_s) + sum_{t=s}^{s+n-1} gamma^{t-s} (prod_{i=s}^{t-1} c_i) delta_t V,
  *   delta_t V = rho_t (r_t + gamma V(x_{t+1}) - V(x_t)),
  *
- * computed by the backward recursion of remark 1,
+ * (remark 1 writes it as the backward recursion
+ * v_s - V(x_s) = delta_s V + gamma_s c_s (v_{s+1} - V(x_{s+1})), with the
+ * per-step discounts gamma_s in place of gamma). It is computed here in the
+ * closed form of eq. 1 with n = T - s, all steps at once rather than one
+ * small op per step:
  *
- *   v_s - V(x_s) = delta_s V + gamma_s c_s (v_{s+1} - V(x_{s+1})),
+ *   v_s - V(x_s) = sum_t M_st delta_t V,   M_st = prod_{i=s}^{t-1} gamma_i c_i  (t >= s),  0 (t < s),
  *
- * and the policy-gradient advantage (section 4.2) is
+ * the products being exclusive cumulative products of a `[T, B, T]` tensor
+ * (no logarithms, so exact where a discount or trace is 0: an episode end
+ * zeroes every product that crosses it). The policy-gradient advantage
+ * (section 4.2) is
  *
  *   rho^pg_s (r_s + gamma_s v_{s+1} - V(x_s)),   rho^pg_s = min(pg_rho_bar, pi/mu),
  *
@@ -33,7 +40,7 @@ import { stopGradient } from './stopGradient';
  * and lambda (section 4.1 and its Retrace-style lambda; both default to 1,
  * which is scalable_agent's fixed `c = min(1, rho)`).
  *
- * `vs` and `pgAdvantages` carry no gradient (`stopGradient`): the paper
+ * `vs` and `pgAdvantages` carry no gradient (`withoutGradient`): the paper
  * treats them as fixed targets. The log-probabilities and `logRhos` do carry
  * gradient to the logits, as in scalable_agent.
  */
@@ -167,6 +174,16 @@ export type ResolvedVtraceParameters = { [K in keyof VtraceParameters]-?: Exclud
 /** The algorithm proper, on checked inputs; the caller tidies. */
 function vtraceCore(logRhos: tf.Tensor, trajectory: VtraceTrajectory, p: ResolvedVtraceParameters): VtraceReturns {
   const { discounts, rewards, values, bootstrapValue } = trajectory;
+  // The targets are constants (section 4.2): computed off the gradient tape.
+  const [vs, pgAdvantages] = tf.unstack(
+    withoutGradient([logRhos, discounts, rewards, values, bootstrapValue], () => tf.stack(vtraceTargets(logRhos, trajectory, p))),
+  ) as [tf.Tensor2D, tf.Tensor2D];
+  return { vs, pgAdvantages, clippedRhoFraction: clippedRhoFraction(logRhos, p.clipRhoThreshold) };
+}
+
+/** v_s and the policy-gradient advantages, `[T, B]` each. */
+function vtraceTargets(logRhos: tf.Tensor, trajectory: VtraceTrajectory, p: ResolvedVtraceParameters): [tf.Tensor2D, tf.Tensor2D] {
+  const { discounts, rewards, values, bootstrapValue } = trajectory;
   const rhos = tf.exp(logRhos);
   const clippedRhos = p.clipRhoThreshold === null ? rhos : tf.minimum(rhos, p.clipRhoThreshold);
   const cs = tf.mul(p.clipCThreshold === null ? rhos : tf.minimum(rhos, p.clipCThreshold), p.lambda);
@@ -175,27 +192,34 @@ function vtraceCore(logRhos: tf.Tensor, trajectory: VtraceTrajectory, p: Resolve
   const valuesTPlus1 = shiftOneStep(values, bootstrapValue);
   const deltas = tf.mul(clippedRhos, tf.sub(tf.add(rewards, tf.mul(discounts, valuesTPlus1)), values));
 
-  // Remark 1, from the back: v_s - V(x_s) = delta_s + gamma_s c_s (v_{s+1} - V(x_{s+1})), zero after T-1.
-  const deltaSteps = tf.unstack(deltas);
-  const discountedTraces = tf.unstack(tf.mul(discounts, cs));
-  const vsMinusValues: tf.Tensor[] = new Array<tf.Tensor>(deltaSteps.length);
-  let acc: tf.Tensor = tf.zerosLike(bootstrapValue);
-  for (let s = deltaSteps.length - 1; s >= 0; s--) {
-    acc = tf.add(deltaSteps[s]!, tf.mul(discountedTraces[s]!, acc));
-    vsMinusValues[s] = acc;
-  }
-  const vs = tf.add(tf.stack(vsMinusValues), values) as tf.Tensor2D;
+  // Eq. 1: v_s - V(x_s) = sum_{t >= s} (prod_{i=s}^{t-1} gamma_i c_i) delta_t V.
+  const vs = tf.add(discountedTraceSums(tf.mul(discounts, cs), deltas), values) as tf.Tensor2D;
 
   // Section 4.2: rho^pg_s (r_s + gamma_s v_{s+1} - V(x_s)), with v_T = V(x_T).
   const vsTPlus1 = shiftOneStep(vs, bootstrapValue);
   const pgRhos = p.clipPgRhoThreshold === null ? rhos : tf.minimum(rhos, p.clipPgRhoThreshold);
   const pgAdvantages = tf.mul(pgRhos, tf.sub(tf.add(rewards, tf.mul(discounts, vsTPlus1)), values)) as tf.Tensor2D;
 
-  return {
-    vs: stopGradient(vs),
-    pgAdvantages: stopGradient(pgAdvantages),
-    clippedRhoFraction: clippedRhoFraction(logRhos, p.clipRhoThreshold),
-  };
+  return [vs, pgAdvantages];
+}
+
+/**
+ * sum_{t >= s} (prod_{i=s}^{t-1} a_i) x_t for every s, from `a` and `x` `[T, B]`:
+ * eq. 1's sum with a_i = gamma_i c_i and x_t = delta_t V. In `[s, b, t]`
+ * layout, row s of `factors` holds 1 before s and a_t from s on; its
+ * exclusive cumulative product along t is prod_{i=s}^{t-1} a_i for t >= s
+ * (and 1 before s, masked out by `upper`).
+ */
+function discountedTraceSums(a: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  const T = a.shape[0]!;
+  // upper[s][t] = 1 where t >= s; lower = 1 - upper. Shaped [T, 1, T] to broadcast over b.
+  const upperValues = new Float32Array(T * T);
+  for (let s = 0; s < T; s++) upperValues.fill(1, s * T + s, (s + 1) * T);
+  const upper = tf.tensor3d(upperValues, [T, 1, T]);
+  const lower = tf.tensor3d(upperValues.map((u) => 1 - u), [T, 1, T]);
+  const factors = tf.add(tf.mul(tf.expandDims(tf.transpose(a), 0), upper), lower);
+  const M = tf.cumprod(factors, 2, true);
+  return tf.sum(tf.mul(M, tf.mul(tf.expandDims(tf.transpose(x), 0), upper)), 2);
 }
 
 /** `[x_1, ..., x_{T-1}, last]` from `x = [x_0, ..., x_{T-1}]` `[T, B]` and `last` `[B]`. */

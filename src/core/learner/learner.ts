@@ -1,14 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { computeTargets, policyLogEpsilon, type Correction } from '../agent/corrections';
-import { impalaLoss } from '../agent/losses';
-import { policyEntropy } from '../agent/losses';
+import { policyLogEpsilon, type Correction } from '../agent/corrections';
+import { actionMask, behaviourActionLogProbs, impalaObjective, objectiveTotal } from '../agent/impalaObjective';
 import { PopArt, type PopArtState } from '../agent/popart';
 import { createNetwork, type Network, type NetworkConfig, type NetworkSpec } from '../model/networks';
 import { checkLearnerState, learnerStateOf } from './learnerStateCheck';
 import { getNetworkWeights, setNetworkWeights } from '../model/weights';
 import { Adam } from '../optim/adam';
-import { clipByGlobalNorm } from '../optim/clipByGlobalNorm';
-import type { Optimizer } from '../optim/optimizer';
+import { clipByGlobalNormFlat } from '../optim/clipByGlobalNorm';
+import { FlatLayout, type Optimizer } from '../optim/optimizer';
 import { RmsProp } from '../optim/rmsprop';
 import type { Batch } from './batch';
 import type { LearnerHandle } from './learnerHandle';
@@ -130,6 +129,8 @@ export interface UpdateResult {
 export class Learner implements LearnerHandle {
   readonly network: Network;
   private readonly optimizer: Optimizer;
+  /** The network's variables laid end to end: the gradients are flattened once and clipped and applied flat. */
+  private readonly layout: FlatLayout;
   /** Per-task value normalisation, when enabled. */
   readonly popart: PopArt | null;
   private updates = 0;
@@ -141,6 +142,7 @@ export class Learner implements LearnerHandle {
       options.optimizer === 'adam'
         ? new Adam(this.network.variables)
         : new RmsProp(this.network.variables, options.rmspropDecay, options.rmspropEpsilon);
+    this.layout = new FlatLayout(this.network.variables);
     this.popart = options.popart ? new PopArt(this.network.spec.numTasks, { beta: options.popart.beta }) : null;
   }
 
@@ -252,110 +254,88 @@ export class Learner implements LearnerHandle {
     const sigmas = popart?.sigmas();
 
     const tStart = now();
-    const results = tf.tidy(() => {
+    const { objective, clipped } = tf.tidy(() => {
       // PopArt: V = sigma n + mu per column, with n the network's normalised output (Hessel et al. 2019).
       const columnScale = popart ? tf.tensor1d(Float32Array.from(batch.taskIds, (t) => sigmas![t]!)) : null;
       const columnShift = popart ? tf.tensor1d(Float32Array.from(batch.taskIds, (t) => popart.mu[t]!)) : null;
-      const unnormalise = (n: tf.Tensor, scale: tf.Tensor | null, shift: tf.Tensor | null): tf.Tensor =>
-        scale && shift ? tf.add(tf.mul(n, scale), shift) : n;
       const observations = tf.tensor(batch.observations, [(T + 1) * C, ...shape], 'float32');
-      const actions = tf.tensor2d(batch.actions, [T, C], 'int32');
-      const behaviourLogits = tf.tensor3d(batch.behaviourLogits, [T, C, A]);
-      const discountsT = tf.tensor2d(discounts, [T, C]);
-      let rewardsT: tf.Tensor = tf.tensor2d(rewards, [T, C]);
+      let rewardsT: tf.Tensor2D = tf.tensor2d(rewards, [T, C]);
       if (K > 0) {
         // V(x_final) of each truncated episode: a constant, computed outside the gradient tape.
         const normalised = this.network.apply(tf.tensor(batch.truncatedObservations, [K, ...shape], 'float32'), truncatedTasks).baseline;
         const truncatedValues = popart
-          ? unnormalise(normalised, tf.tensor1d(Float32Array.from(truncatedTasks, (t) => sigmas![t]!)), tf.tensor1d(Float32Array.from(truncatedTasks, (t) => popart.mu[t]!)))
+          ? tf.add(tf.mul(normalised, tf.tensor1d(Float32Array.from(truncatedTasks, (t) => sigmas![t]!))), tf.tensor1d(Float32Array.from(truncatedTasks, (t) => popart.mu[t]!)))
           : normalised;
         const padded = tf.concat([truncatedValues, tf.zeros([1])]);
         rewardsT = tf.add(rewardsT, tf.mul(tf.reshape(tf.gather(padded, tf.tensor1d(bootstrapIndex, 'int32')), [T, C]), o.discount));
       }
-      const kept: tf.Scalar[] = [];
-      let keptTargets: tf.Tensor | null = null;
-
-      const { value: total, grads } = tf.variableGrads(() => {
+      const objectiveInputs = {
+        actionMask: tf.tensor3d(actionMask(batch.actions, A), [T, C, A]),
+        behaviourActionLogProbs: tf.tensor2d(behaviourActionLogProbs(batch.behaviourLogits, batch.actions, A), [T, C]),
+        discounts: tf.tensor2d(discounts, [T, C]),
+        rewards: rewardsT,
+        ...(columnScale && columnShift ? { popart: { scale: columnScale, shift: columnShift } } : {}),
+      };
+      let objective: tf.Tensor1D | null = null;
+      const { grads } = tf.variableGrads(() => {
         const { policyLogits, baseline } = this.network.apply(observations, rowTasks);
-        const logits = tf.reshape(tf.slice(policyLogits, [0, 0], [T * C, A]), [T, C, A]);
-        const allOutputs = tf.reshape(baseline, [T + 1, C]);
-        // V-trace runs in the tasks' own reward scale: on unnormalised values (Hessel et al. 2019).
-        const allValues = unnormalise(allOutputs, columnScale, columnShift);
-        const values = tf.slice(allValues, [0, 0], [T, C]);
-        const bootstrapValue = tf.reshape(tf.slice(allValues, [T, 0], [1, C]), [C]);
-        const targets = computeTargets(o.correction, {
-          behaviourLogits,
-          targetLogits: logits,
-          actions,
-          discounts: discountsT,
-          rewards: rewardsT,
-          values,
-          bootstrapValue,
-          clipRhoThreshold: o.clipRhoThreshold,
-          clipPgRhoThreshold: o.clipPgRhoThreshold,
-          clipCThreshold: o.clipCThreshold,
-          lambda: o.lambda,
-        });
-        // Under PopArt the loss is taken in the normalised space: the baseline regresses n(x_s) on
-        // (v_s - mu) / sigma, and the policy gradient uses the advantage divided by sigma,
-        // rho_s ((r_s + gamma v_{s+1} - mu) / sigma - n(x_s)) (Hessel et al. 2019).
-        const lossInputs =
-          columnScale && columnShift
-            ? {
-                vs: tf.div(tf.sub(targets.vs, columnShift), columnScale),
-                pgAdvantages: tf.div(targets.pgAdvantages, columnScale),
-                values: tf.slice(allOutputs, [0, 0], [T, C]),
-              }
-            : { vs: targets.vs, pgAdvantages: targets.pgAdvantages, values };
-        const terms = impalaLoss(
-          { logits, actions, ...lossInputs, logEpsilon: policyLogEpsilon(o.correction) },
-          { baselineCost: o.baselineCost, entropyCost: o.entropyCost },
+        objective = impalaObjective(
+          {
+            ...objectiveInputs,
+            logits: tf.reshape(tf.slice(policyLogits, [0, 0], [T * C, A]), [T, C, A]),
+            outputs: tf.reshape(baseline, [T + 1, C]),
+          },
+          {
+            correction: o.correction,
+            clipRhoThreshold: o.clipRhoThreshold,
+            clipPgRhoThreshold: o.clipPgRhoThreshold,
+            clipCThreshold: o.clipCThreshold,
+            lambda: o.lambda,
+            baselineCost: o.baselineCost,
+            entropyCost: o.entropyCost,
+            logEpsilon: policyLogEpsilon(o.correction),
+            withTargets: popart !== null,
+          },
         );
-        if (popart) keptTargets = tf.keep(targets.vs);
-        const meanEntropy = tf.mean(policyEntropy(logits)) as tf.Scalar;
-        kept.push(
-          tf.keep(terms.policyGradientLoss),
-          tf.keep(terms.baselineLoss),
-          tf.keep(terms.entropyLoss),
-          tf.keep(meanEntropy),
-          tf.keep(targets.clippedRhoFraction),
-        );
-        return terms.total;
+        return objectiveTotal(tf.keep(objective));
       }, this.network.variables as tf.Variable[]);
 
-      const gradList = this.network.variables.map((v) => grads[v.name]!);
-      const { clipped, globalNorm } = clipByGlobalNorm(gradList, o.maxGradNorm);
-      return { total, clipped, globalNorm, kept, targets: keptTargets ? [keptTargets as tf.Tensor] : [] };
+      const flat = this.layout.flatten(this.network.variables.map((v) => grads[v.name]!));
+      const { clipped, globalNorm } = clipByGlobalNormFlat(flat, o.maxGradNorm);
+      // Every number the update reports, in one vector: one read.
+      const reported = tf.concat([tf.reshape(globalNorm, [1]), objective!]);
+      tf.dispose(objective!); // kept out of the gradient scope above
+      return { objective: reported, clipped };
     });
 
-    const [pg, baselineLoss, entropyLoss, entropy, clippedRho] = results.kept;
-    const scalars = [results.total, pg!, baselineLoss!, entropyLoss!, entropy!, clippedRho!, results.globalNorm];
-    const values = await Promise.all(scalars.map(async (s) => (await s.data())[0]!));
-    const applied = Number.isFinite(values[0]!) && Number.isFinite(values[6]!);
+    // [globalNorm, total, pg, baseline, entropyLoss, clippedRho, ...v_s under PopArt].
+    const values = await objective.data();
+    const [gradNorm, totalLoss, policyGradientLoss, baselineLoss, entropyLoss, clippedRhoFraction] = Array.from(values.subarray(0, 6));
+    const applied = Number.isFinite(totalLoss!) && Number.isFinite(gradNorm!);
     const tGradients = now();
     if (applied) {
-      this.optimizer.apply(results.clipped, learningRate);
+      this.optimizer.applyFlat(clipped, learningRate);
       this.updates++;
     }
-    if (applied && popart && results.targets[0]) {
+    if (applied && popart) {
       // After the step: statistics move towards this batch's targets, then the head is rescaled to preserve outputs.
-      const vs = await results.targets[0].data();
-      const before = popart.updateStatistics(vs, (k) => batch.taskIds[k % C]!);
+      const before = popart.updateStatistics(values.subarray(6), (k) => batch.taskIds[k % C]!);
       popart.preserveOutputs(this.network.valueHead, before);
     }
     const tApplied = now();
     this.frames += batch.frames;
-    tf.dispose([...scalars, ...results.clipped, ...results.targets]);
+    tf.dispose([objective, clipped]);
     return {
       version: this.updates,
       learningRate,
-      totalLoss: values[0]!,
-      policyGradientLoss: values[1]!,
-      baselineLoss: values[2]!,
-      entropyLoss: values[3]!,
-      entropy: values[4]!,
-      clippedRhoFraction: values[5]!,
-      gradNorm: values[6]!,
+      totalLoss: totalLoss!,
+      policyGradientLoss: policyGradientLoss!,
+      baselineLoss: baselineLoss!,
+      entropyLoss: entropyLoss!,
+      // H = -entropyLoss / (T x cols): the mean per-step entropy.
+      entropy: -entropyLoss! / (T * C),
+      clippedRhoFraction: clippedRhoFraction!,
+      gradNorm: gradNorm!,
       applied,
       timeForwardBackwardMs: tGradients - tStart,
       timeApplyMs: tApplied - tGradients,
