@@ -36,11 +36,14 @@ benchmarks:
            --no-e2e        learner alone only
            --kernels-only  just the table of tf.js kernels per update, per stage
   browser  in-browser training in headless Chromium on the built site (run npm run build
-           first): frames/s per backend for CartPole and Breakout, the page's frame rate
+           first): frames/s per backend (and Automatic, timed after its probe, whose duration
+           and figures are printed) for CartPole and Breakout, the page's frame rate and its
+           long tasks (count and longest) after the warm-up; the time the CartPole preset takes
+           to reach 475 in the tab, per seed; the tf.js kernels per learner update
            --seconds N     measurement per cell (default 10)
            --no-solve      skip timing how long CartPole takes to solve in the tab
-           --solve-backend B  backend for that timing (default wasm: on a machine without a GPU,
-                           WebGPU runs through SwiftShader and is slow)
+           --solve-backend B  backend for that timing (default auto)
+           --seeds a,b,c   seeds for that timing (default 1,2,3; the median is printed)
   soak     memory over a long run: heap and tf.js tensor count, sampled as training goes, with a
            verdict (flat: tensors constant, heap growth < 10% from the 2nd sample to the last);
            exit status 1 when a part is not flat
@@ -76,6 +79,7 @@ async function main(): Promise<void> {
       'kernels-only': { type: 'boolean' },
       'no-solve': { type: 'boolean' },
       'solve-backend': { type: 'string' },
+      seeds: { type: 'string' },
       'browser-minutes': { type: 'string' },
       'no-headless': { type: 'boolean' },
       'no-browser': { type: 'boolean' },
@@ -127,7 +131,8 @@ async function main(): Promise<void> {
       return;
     }
     case 'browser': {
-      console.log(await benchBrowser({ seconds: positiveInt('seconds', str(values.seconds), 10), solve: !values['no-solve'], solveBackend: str(values['solve-backend']) ?? 'wasm' }));
+      const seeds = (str(values.seeds) ?? '1,2,3').split(',').map((x) => positiveInt('seeds', x, 1));
+      console.log(await benchBrowser({ seconds: positiveInt('seconds', str(values.seconds), 10), solve: !values['no-solve'], solveBackend: str(values['solve-backend']) ?? 'auto', seeds }));
       return;
     }
     case 'soak': {

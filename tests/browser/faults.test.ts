@@ -34,13 +34,15 @@ async function framesPass(page: Page, atLeast: number, timeout = 120_000): Promi
   await page.waitForFunction((f) => Number(document.querySelector('[data-testid="frames"]')?.getAttribute('data-value')) > f, atLeast, { timeout });
 }
 
-async function trainCartPole(page: Page): Promise<void> {
+/** Trains the CartPole preset: with Automatic (measured: WASM in a worker on a machine without a GPU) or the backend given. */
+async function trainCartPole(page: Page, backend = 'auto'): Promise<void> {
   await page.getByRole('button', { name: 'CartPole in under a minute' }).click();
+  await page.getByLabel('Backend', { exact: true }).selectOption(backend);
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await framesPass(page, 1000);
 }
 
-describe('faults are survived (Chromium, WebGPU through SwiftShader)', () => {
+describe('faults are survived (Chromium: the learner on WASM in its worker, and on WebGPU through SwiftShader)', () => {
   it('a killed actor worker is noticed by the watchdog and replaced; training goes on and the page counts the restart', async () => {
     const { page, problems } = await open();
     await page.evaluate(() => window.__impalaLabTest!.setActorWatchdogMs(5000));
@@ -90,7 +92,7 @@ describe('faults are survived (Chromium, WebGPU through SwiftShader)', () => {
 
   it('a lost WebGPU device: the learner moves to the next backend with its weights and training goes on; the badge says so', async () => {
     const { page, problems } = await open();
-    await trainCartPole(page);
+    await trainCartPole(page, 'webgpu');
     expect(await attr(page, 'backend', 'data-backend')).toBe('webgpu');
     const updatesBefore = Number(await attr(page, 'updates', 'data-value'));
     const lostAt = Date.now();

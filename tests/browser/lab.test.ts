@@ -19,9 +19,11 @@ describe('the lab in Chromium (WebGPU through SwiftShader)', () => {
   it('trains the CartPole preset on the webgpu backend: frames move, the return curve gets points, the replay plays', async () => {
     const { page, problems } = await open();
     await page.getByRole('button', { name: 'CartPole in under a minute' }).click();
+    await page.getByLabel('Backend', { exact: true }).selectOption('webgpu');
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="frames"]')?.getAttribute('data-value')) > 2000, null, { timeout: 120_000 });
     expect(await page.getByTestId('backend').getAttribute('data-backend')).toBe('webgpu');
+    expect(await page.getByTestId('backend').getAttribute('data-thread')).toBe('page');
     await page.waitForFunction(() => Number(document.querySelector('[data-chart="chart.return"] .live-chart-plot')?.getAttribute('data-points')) > 0, null, { timeout: 120_000 });
     await screenshot(page, 'lab-training');
 
@@ -44,6 +46,37 @@ describe('the lab in Chromium (WebGPU through SwiftShader)', () => {
     await screenshot(page, 'lab-paused');
     await page.getByRole('button', { name: 'Reset', exact: true }).click();
     await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') === 'idle');
+    expect(problems.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('Automatic measures each backend with the run’s learner, trains on the fastest, and a reload reuses the figures', async () => {
+    const { page, problems } = await open();
+    await page.getByRole('button', { name: 'CartPole in under a minute' }).click();
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="frames"]')?.getAttribute('data-value')) > 0, null, { timeout: 120_000 });
+    const measured = page.getByTestId('measurement');
+    const text = (await measured.textContent()) ?? '';
+    // e.g. "WebGPU 130 · WebGL 640 · WASM 2,100 · CPU 900 frames/s: WASM"
+    const figures = Object.fromEntries([...text.matchAll(/(WebGPU|WebGL|WASM|CPU) ([\d,]+)/g)].map((m) => [m[1]!, Number(m[2]!.replace(/,/g, ''))]));
+    expect(Object.keys(figures)).toEqual(expect.arrayContaining(['WebGPU', 'WASM']));
+    const fastest = Object.entries(figures).sort((a, b) => b[1] - a[1])[0]![0];
+    expect(text).toContain(`frames/s: ${fastest}`);
+    const names: Record<string, string> = { WebGPU: 'webgpu', WebGL: 'webgl', WASM: 'wasm', CPU: 'cpu' };
+    expect(await page.getByTestId('backend').getAttribute('data-backend')).toBe(names[fastest]);
+    const probeMs = Number(await measured.getAttribute('data-probe-ms'));
+    expect(probeMs).toBeGreaterThan(0);
+    await screenshot(page, 'lab-automatic');
+
+    // A reload trains on the same backend without measuring again.
+    await page.reload();
+    await page.getByRole('heading', { name: 'IMPALA Lab' }).waitFor();
+    await page.getByRole('button', { name: 'Not now' }).click().catch(() => {});
+    await page.getByRole('button', { name: 'CartPole in under a minute' }).click();
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="frames"]')?.getAttribute('data-value')) > 0, null, { timeout: 120_000 });
+    expect(await page.getByTestId('measurement').getAttribute('data-probe-ms')).toBe('0');
+    expect(await page.getByTestId('backend').getAttribute('data-backend')).toBe(names[fastest]);
     expect(problems.errors).toEqual([]);
     await page.close();
   });

@@ -9,7 +9,7 @@ export function BackendBadge({ lab, state, hideOverride }: { lab: Lab; state: La
   const b = state.backend;
   return (
     <div className="backend" aria-live="polite">
-      <span data-testid="backend" data-backend={b?.backend ?? ''}>
+      <span data-testid="backend" data-backend={b?.backend ?? ''} data-thread={state.learnerThread ?? ''}>
         Learner: {b ? NAMES[b.backend] : 'not started'}
         {b?.adapter ? ` (${b.adapter})` : ''}
         {b && state.learnerThread === 'worker' ? ' in its own worker' : ''}
@@ -23,7 +23,7 @@ export function BackendBadge({ lab, state, hideOverride }: { lab: Lab; state: La
       )}
       {state.measuring && <span className="measurement"> — measuring each backend with this run’s learner (a few seconds)…</span>}
       {state.measurement && !state.measuring && (
-        <span className="measurement" data-testid="measurement" title={`Automatic timed learner updates of this network and batch on each backend${state.measurement.cached ? ` (measured ${state.measurement.measuredAt.slice(0, 10)}, kept in this browser)` : ` (in ${(state.measurement.probeMs / 1000).toFixed(1)} s)`}`}>
+        <span className="measurement" data-testid="measurement" data-probe-ms={Math.round(state.measurement.probeMs)} title={`Automatic timed learner updates of this network and batch on each backend${state.measurement.cached ? ` (measured ${state.measurement.measuredAt.slice(0, 10)}, kept in this browser)` : ` (in ${(state.measurement.probeMs / 1000).toFixed(1)} s)`}`}>
           {' '}
           — measured: {describeMeasurement(state.measurement)}{' '}
           <button type="button" className="link-button" onClick={() => lab.measureAgain()}>
