@@ -8,10 +8,32 @@ import { errorText } from './labStore';
 
 /** Each backend is timed for at most this long (after its compiling update). */
 export const PROBE_MS_PER_BACKEND = 1500;
-/** The whole probe stops starting new backends after this long. */
+/**
+ * The probe starts no new backend once this long has passed since it began
+ * measuring (the batch of the actors' unrolls is collected first: training
+ * needs them anyway). A backend already started finishes its first,
+ * compiling update (a GPU's cannot be cut short) and its timing.
+ */
 export const PROBE_MS_TOTAL = 5000;
+/**
+ * The order backends are measured in: WASM first (it starts at once and
+ * is the figure to beat), then the GPU backends, whose shaders compile
+ * first; the CPU backend last, and only when WASM could not run (it computes
+ * on the same processor as WASM, only slower).
+ */
+const PROBE_ORDER: readonly BackendName[] = ['wasm', 'webgpu', 'webgl', 'cpu'];
 /** Timed updates per backend, at most (fewer when the time is up). */
 const PROBE_UPDATES = 8;
+/**
+ * The probe's batch holds the run's own B unrolls up to about this many
+ * frames; a larger batch is probed with fewer unrolls (at least one) and
+ * its frames/s taken as the run's, so that settings with huge batches do
+ * not make the probe take minutes (frames/s per update grows with the batch
+ * on a GPU, so this errs against the GPU, never for it).
+ */
+export const MAX_PROBE_FRAMES = 4096;
+/** A learner in a worker whose first (compiling) update takes longer than this is stopped and counted as too slow. */
+const WARM_UP_LIMIT_MS = 5000;
 
 /** One backend's measured learner throughput, or why it has none. */
 export interface BackendTiming {
@@ -20,6 +42,8 @@ export interface BackendTiming {
   framesPerSecond: number | null;
   /** Why there is no figure (the backend does not start here, or the probe ran out of time). */
   note?: string;
+  /** Milliseconds its first (compiling, left-out) update took. */
+  warmUpMs?: number;
 }
 
 /** What "Automatic" measured for one network and batch shape on one adapter. */
@@ -35,6 +59,8 @@ export interface BackendMeasurement {
   cached: boolean;
   /** ISO time of the probe. */
   measuredAt: string;
+  /** Frames in the batch each probe update learned from (the run's batch, or fewer unrolls of it: MAX_PROBE_FRAMES). */
+  probeFrames?: number;
 }
 
 /** Where measurements are kept between visits (localStorage in the page, a map in tests). */
@@ -117,14 +143,20 @@ export class BackendProbe {
   async measure(options: LearnerOptions, key: string, actors: readonly LabActor[], batchSize: number): Promise<BackendMeasurement> {
     const { scheduler } = this.deps;
     const start = scheduler.now();
+    /** When measuring began (after the first batch was collected): the budget counts from there. */
+    let measuringSince: number | null = null;
     const timings: BackendTiming[] = [];
     let batch: Batch | null = null;
     let busy = true;
     let keepBusy: Promise<unknown> | null = null;
     try {
-      for (const backend of BACKEND_ORDER) {
-        if (scheduler.now() - start > PROBE_MS_TOTAL) {
+      for (const backend of PROBE_ORDER) {
+        if (measuringSince !== null && scheduler.now() - measuringSince > PROBE_MS_TOTAL) {
           timings.push({ backend, framesPerSecond: null, note: 'not measured: the probe ran out of time' });
+          continue;
+        }
+        if (backend === 'cpu' && timings.some((t) => t.backend === 'wasm' && t.framesPerSecond !== null)) {
+          timings.push({ backend, framesPerSecond: null, note: 'not measured: WASM runs on the same processor, faster' });
           continue;
         }
         let report: BackendReport;
@@ -140,12 +172,16 @@ export class BackendProbe {
         }
         let learner: LearnerHandle | null = null;
         try {
-          learner = (await this.deps.createLearner(options, backend)).learner;
+          const made = await this.deps.createLearner(options, backend);
+          learner = made.learner;
+          const thread = made.thread;
           if (!batch) {
             // The run's own data: one batch of the actors' unrolls (every backend starts from the same seeded weights).
             const weights = await learner.getWeights();
             await Promise.all(actors.map((a) => a.setWeights(0, weights.map((w) => w.slice()))));
-            batch = await collectBatch(actors, batchSize);
+            const unrollFrames = await this.unrollFrames(actors);
+            batch = await collectBatch(actors, Math.max(1, Math.min(batchSize, Math.floor(MAX_PROBE_FRAMES / unrollFrames))));
+            measuringSince = scheduler.now();
             keepBusy = Promise.all(
               actors.map(async (a) => {
                 while (busy) {
@@ -156,7 +192,21 @@ export class BackendProbe {
             );
             keepBusy.catch(() => {});
           }
-          await learner.update(copyBatch(batch)); // compiles shaders / warms up: left out
+          // The first update compiles shaders and warms up: left out. A worker's is stopped when it takes too long.
+          const warmUpStart = scheduler.now();
+          const warmUp = learner.update(copyBatch(batch));
+          if (thread === 'worker') {
+            let cancel = (): void => {};
+            const tooSlow = new Promise<never>((_, reject) => (cancel = scheduler.timeout(WARM_UP_LIMIT_MS, () => reject(new Error(`too slow: its first update took over ${WARM_UP_LIMIT_MS / 1000} s`)))));
+            try {
+              await Promise.race([warmUp, tooSlow]);
+            } finally {
+              cancel();
+            }
+          } else {
+            await warmUp;
+          }
+          const warmUpMs = scheduler.now() - warmUpStart;
           const times: number[] = [];
           const begun = scheduler.now();
           while (times.length < PROBE_UPDATES && scheduler.now() - begun < PROBE_MS_PER_BACKEND) {
@@ -166,7 +216,7 @@ export class BackendProbe {
             await learner.getWeights(); // as a run publishes them after each update
             times.push(scheduler.now() - t0);
           }
-          timings.push({ backend, framesPerSecond: (batch.frames / median(times)) * 1000 });
+          timings.push({ backend, framesPerSecond: (batch.frames / median(times)) * 1000, warmUpMs });
         } catch (e) {
           timings.push({ backend, framesPerSecond: null, note: errorText(e) });
         } finally {
@@ -180,6 +230,20 @@ export class BackendProbe {
     const measured = timings.filter((t) => t.framesPerSecond !== null);
     if (measured.length === 0) throw new Error(`no tf.js backend could run the learner: ${timings.map((t) => `${t.backend}: ${t.note}`).join('; ')}`);
     const fastest = measured.reduce((a, b) => (b.framesPerSecond! > a.framesPerSecond! ? b : a)).backend;
-    return { key, timings, fastest, probeMs: scheduler.now() - start, cached: false, measuredAt: scheduler.date().toISOString() };
+    timings.sort((a, b) => BACKEND_ORDER.indexOf(a.backend) - BACKEND_ORDER.indexOf(b.backend));
+    return { key, timings, fastest, probeMs: scheduler.now() - start, cached: false, measuredAt: scheduler.date().toISOString(), probeFrames: batch!.frames };
+  }
+
+  /** Frames in one unroll of these actors (asked of the first that answers; its unroll is otherwise unused). */
+  private async unrollFrames(actors: readonly LabActor[]): Promise<number> {
+    for (const a of actors) {
+      try {
+        const u = await a.unroll();
+        return u.T * u.numEnvs;
+      } catch {
+        // Passed over, as in collectBatch.
+      }
+    }
+    throw new Error('every actor failed while the backends were measured');
   }
 }
