@@ -59,7 +59,10 @@ describe('the lab in Chromium (WebGPU through SwiftShader)', () => {
     const text = (await measured.textContent()) ?? '';
     // e.g. "WebGPU 130 · WebGL 640 · WASM 2,100 · CPU 900 frames/s: WASM"
     const figures = Object.fromEntries([...text.matchAll(/(WebGPU|WebGL|WASM|CPU) ([\d,]+)/g)].map((m) => [m[1]!, Number(m[2]!.replace(/,/g, ''))]));
-    expect(Object.keys(figures)).toEqual(expect.arrayContaining(['WebGPU', 'WASM']));
+    expect(Object.keys(figures)).toContain('WASM');
+    // Here WebGPU and WebGL are drawn by SwiftShader on the processor: not measured, and the details say why.
+    const details = (await measured.getAttribute('title')) ?? '';
+    if (figures.WebGPU === undefined) expect(details).toMatch(/WebGPU: not measured: .*swiftshader.* draws on the processor/i);
     const fastest = Object.entries(figures).sort((a, b) => b[1] - a[1])[0]![0];
     expect(text).toContain(`frames/s: ${fastest}`);
     const names: Record<string, string> = { WebGPU: 'webgpu', WebGL: 'webgl', WASM: 'wasm', CPU: 'cpu' };

@@ -7,33 +7,13 @@ import { Actor } from '../../src/core/actor/actor';
 import type { Unroll } from '../../src/core/actor/unroll';
 import { RandomState } from '../../src/core/rng/randomState';
 import { useWasmBackend } from '../../src/node/tfWasm';
+import { SMALL_LEARNER } from '../support/smallLearner';
 
 beforeAll(async () => {
   await useWasmBackend();
 });
 
-const spec = { observationShape: [4], numActions: 2 };
-const learnerOptions: LearnerOptions = {
-  network: { kind: 'mlp', hiddenSizes: [8] },
-  spec,
-  seed: 5,
-  optimizer: 'rmsprop',
-  learningRate: 0.01,
-  lrSchedule: 'constant',
-  totalFrames: 1e6,
-  rmspropDecay: 0.99,
-  rmspropEpsilon: 0.01,
-  maxGradNorm: 40,
-  discount: 0.9,
-  baselineCost: 0.5,
-  entropyCost: 0.01,
-  correction: 'vtrace',
-  clipRhoThreshold: 1,
-  clipPgRhoThreshold: 1,
-  clipCThreshold: 1,
-  lambda: 1,
-  rewardClip: 'none',
-};
+const learnerOptions: LearnerOptions = SMALL_LEARNER;
 
 function fakeUnroll(T: number, N: number, seed: number, version = 0): Unroll {
   const r = new RandomState(seed);

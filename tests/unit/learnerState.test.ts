@@ -4,32 +4,13 @@ import { compatibleState, Learner, type LearnerOptions, type LearnerState } from
 import { RandomState } from '../../src/core/rng/randomState';
 import type { Unroll } from '../../src/core/actor/unroll';
 import { useWasmBackend } from '../../src/node/tfWasm';
+import { SMALL_LEARNER } from '../support/smallLearner';
 
 beforeAll(async () => {
   await useWasmBackend();
 });
 
-const base: LearnerOptions = {
-  network: { kind: 'mlp', hiddenSizes: [8] },
-  spec: { observationShape: [4], numActions: 2 },
-  seed: 5,
-  optimizer: 'rmsprop',
-  learningRate: 0.01,
-  lrSchedule: 'constant',
-  totalFrames: 1e6,
-  rmspropDecay: 0.99,
-  rmspropEpsilon: 0.01,
-  maxGradNorm: 40,
-  discount: 0.9,
-  baselineCost: 0.5,
-  entropyCost: 0.01,
-  correction: 'vtrace',
-  clipRhoThreshold: 1,
-  clipPgRhoThreshold: 1,
-  clipCThreshold: 1,
-  lambda: 1,
-  rewardClip: 'none',
-};
+const base: LearnerOptions = SMALL_LEARNER;
 
 /** A batch of one random unroll (T = 5, 3 environments). */
 function batch(seed: number): ReturnType<typeof assembleBatch> {

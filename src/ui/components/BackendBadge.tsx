@@ -1,8 +1,15 @@
 import type { Lab, LabSnapshot } from '../lab/lab';
-import { describeMeasurement } from '../lab/backendProbe';
+import { describeMeasurement, type BackendMeasurement } from '../lab/backendProbe';
 import { BACKEND_ORDER, type BackendChoice } from '../lab/backendTypes';
 
 const NAMES: Record<string, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
+
+/** The measurement's provenance and, for each backend without a figure, why. */
+function measurementDetails(m: BackendMeasurement): string {
+  const when = m.cached ? `measured ${m.measuredAt.slice(0, 10)}, kept in this browser` : `in ${(m.probeMs / 1000).toFixed(1)} s`;
+  const missing = m.timings.filter((t) => t.framesPerSecond === null).map((t) => `${NAMES[t.backend]}: ${t.note ?? 'not measured'}`);
+  return [`Automatic timed learner updates of this network and batch on each backend (${when}).`, ...missing].join('\n');
+}
 
 /** Which tf.js backend the learner got, on which adapter, why it fell back; and the override. */
 export function BackendBadge({ lab, state, hideOverride }: { lab: Lab; state: LabSnapshot; hideOverride: boolean }) {
@@ -23,7 +30,7 @@ export function BackendBadge({ lab, state, hideOverride }: { lab: Lab; state: La
       )}
       {state.measuring && <span className="measurement"> — measuring each backend with this run’s learner (a few seconds)…</span>}
       {state.measurement && !state.measuring && (
-        <span className="measurement" data-testid="measurement" data-probe-ms={Math.round(state.measurement.probeMs)} title={`Automatic timed learner updates of this network and batch on each backend${state.measurement.cached ? ` (measured ${state.measurement.measuredAt.slice(0, 10)}, kept in this browser)` : ` (in ${(state.measurement.probeMs / 1000).toFixed(1)} s)`}`}>
+        <span className="measurement" data-testid="measurement" data-probe-ms={Math.round(state.measurement.probeMs)} title={measurementDetails(state.measurement)}>
           {' '}
           — measured: {describeMeasurement(state.measurement)}{' '}
           <button type="button" className="link-button" onClick={() => lab.measureAgain()}>

@@ -19,7 +19,9 @@ export const PROBE_MS_TOTAL = 5000;
  * The order backends are measured in: WASM first (it starts at once and
  * is the figure to beat), then the GPU backends, whose shaders compile
  * first; the CPU backend last, and only when WASM could not run (it computes
- * on the same processor as WASM, only slower).
+ * on the same processor as WASM, only slower). For the same reason a GPU
+ * backend drawn by software (SwiftShader, llvmpipe: no GPU in the machine)
+ * is not measured once WASM was.
  */
 const PROBE_ORDER: readonly BackendName[] = ['wasm', 'webgpu', 'webgl', 'cpu'];
 /** Timed updates per backend, at most (fewer when the time is up). */
@@ -168,6 +170,11 @@ export class BackendProbe {
         }
         if (report.backend !== backend) {
           timings.push({ backend, framesPerSecond: null, note: report.fallbacks.find((f) => f.backend === backend)?.reason ?? 'it does not start here' });
+          continue;
+        }
+        if (report.software && timings.some((t) => t.backend === 'wasm' && t.framesPerSecond !== null)) {
+          // Its shaders would take seconds to compile, to run on the processor WASM already uses, slower.
+          timings.push({ backend, framesPerSecond: null, note: `not measured: ${report.adapter ?? 'a software renderer'} draws on the processor, not a GPU (WASM runs there faster)` });
           continue;
         }
         let learner: LearnerHandle | null = null;

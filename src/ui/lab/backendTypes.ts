@@ -16,6 +16,8 @@ export interface BackendReport {
   adapter: string | null;
   /** Backends tried before it, and why each was not used. */
   fallbacks: { backend: BackendName; reason: string }[];
+  /** A GPU backend drawn by software on the processor (SwiftShader, llvmpipe): no GPU behind it. */
+  software?: boolean;
 }
 
 /** What the page needs of a GPUDevice (the DOM typings here have no WebGPU). */

@@ -25,6 +25,22 @@ async function describeAdapter(): Promise<string | null> {
   return parts.length > 0 ? [...new Set(parts)].join(' · ') : 'unnamed adapter';
 }
 
+/** Adapters and renderers that draw on the processor, not a GPU (Chromium's SwiftShader, Mesa's llvmpipe). */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render driver/i;
+
+/** The WebGL renderer under tf.js's WebGL backend (when it is active), as the browser names it. */
+function webglRenderer(): string | null {
+  try {
+    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+    if (!gl) return null;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer: unknown = gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER);
+    return typeof renderer === 'string' ? renderer : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Backends that broke while the page was open (a lost WebGPU device), and why: not tried again until a reload. */
 const brokenBackends = new Map<BackendName, string>();
 
@@ -71,7 +87,8 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
         continue;
       }
       await tf.ready();
-      return { backend: name, adapter: name === 'webgpu' ? await describeAdapter() : null, fallbacks };
+      const adapter = name === 'webgpu' ? await describeAdapter() : name === 'webgl' ? webglRenderer() : null;
+      return { backend: name, adapter, fallbacks, ...(adapter !== null && SOFTWARE_RENDERER.test(adapter) ? { software: true } : {}) };
     } catch (e) {
       fallbacks.push({ backend: name, reason: e instanceof Error ? e.message : String(e) });
     }

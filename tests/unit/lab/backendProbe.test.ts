@@ -63,6 +63,14 @@ describe('Automatic, measured (BackendProbe)', () => {
     expect(describeMeasurement(m)).toMatch(/^WebGPU [\d,]+ · CPU [\d,]+ frames\/s: (WebGPU|CPU)$/);
   });
 
+  it('a GPU backend drawn by software (SwiftShader) is not measured once WASM was: it would compile for seconds to lose', async () => {
+    ({ lab } = createTestLab({ backends: testBackends({ webgpu: 'cpu', wasm: 'wasm' }, { software: ['webgpu'] }) }));
+    await lab.step();
+    const m = lab.getSnapshot().measurement!;
+    expect(m.timings.find((t) => t.backend === 'webgpu')).toEqual({ backend: 'webgpu', framesPerSecond: null, note: 'not measured: google · swiftshader draws on the processor, not a GPU (WASM runs there faster)' });
+    expect(m.fastest).toBe('wasm');
+  });
+
   it('a backend chosen by hand wins, and nothing is measured', async () => {
     const measurements = memoryMeasurements();
     ({ lab } = createTestLab({ backends: testBackends({ wasm: 'wasm', cpu: 'cpu' }), measurements }));

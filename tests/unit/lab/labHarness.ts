@@ -43,7 +43,10 @@ export function testScheduler(): LabScheduler & { tickIntervals(): void } {
  * device (`loseDevice`); once lost, WebGPU is broken and `select` falls back
  * as a browser's does.
  */
-export function testBackends(offered: Partial<Record<BackendName, 'wasm' | 'cpu'>>): BackendProvider & { loseDevice(why: string): void; broken: Map<BackendName, string> } {
+export function testBackends(
+  offered: Partial<Record<BackendName, 'wasm' | 'cpu'>>,
+  options: { software?: readonly BackendName[] } = {},
+): BackendProvider & { loseDevice(why: string): void; broken: Map<BackendName, string> } {
   let lose: (info: { message: string }) => void = () => {};
   const device: GpuDeviceLike = { lost: new Promise((resolve) => (lose = resolve)), destroy: () => {} };
   const broken = new Map<BackendName, string>();
@@ -61,7 +64,8 @@ export function testBackends(offered: Partial<Record<BackendName, 'wasm' | 'cpu'
         if (runsOn === 'wasm') await useWasmBackend();
         else await tf.setBackend('cpu');
         current = name;
-        return { backend: name, adapter: name === 'webgpu' ? 'test adapter' : null, fallbacks };
+        const software = options.software?.includes(name) ?? false;
+        return { backend: name, adapter: name === 'webgpu' ? (software ? 'google · swiftshader' : 'test adapter') : null, fallbacks, ...(software ? { software } : {}) };
       }
       throw new Error('no backend offered');
     },
