@@ -103,7 +103,7 @@ export const PRESETS: readonly Preset[] = [
     id: 'cartpole',
     title: 'CartPole in under a minute',
     description:
-      'Balance a pole on a moving cart with the default settings (2 actors, T = 10, B = 2, 200,000 frames): the quickest way to watch IMPALA learn.',
+      'Balance a pole on a moving cart with the default settings (2 actors, T = 10, B = 2, 200,000 frames): the quickest way to watch IMPALA learn. Measured with Automatic in Chromium on a 2-core laptop-class machine without a GPU: a mean return of 475 after 40, 52 and 73 s (seeds 1-3, median 52 s, from pressing Train; npm run bench -- browser).',
     // The defaults are tuned for CartPole; naming the env is all it takes.
     config: { env: 'classic/CartPole-v1' },
   },
