@@ -1,13 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import { Actor } from '../src/core/actor/actor';
 import { DEFAULT_CONFIG, type ExperimentConfig } from '../src/core/config/experimentConfig';
 import { createEnv } from '../src/core/envs/registry';
-import { assembleBatch } from '../src/core/learner/batch';
 import { Learner } from '../src/core/learner/learner';
 import type { NetworkKind } from '../src/core/model/networkKinds';
 import { actorOptionsFor, learnerOptionsFor } from '../src/core/training/fromConfig';
-import { formatKernelTable, kernelsPerStage } from './learnerKernels';
+import { formatKernelTable, kernelsPerStage, learnerAndBatch } from './learnerKernels';
 import { formatInt, formatTable, median } from './table';
 
 /** The settings each network is benchmarked with: CartPole's defaults, and the MinAtar settings used for Breakout. */
@@ -24,13 +22,7 @@ export const BENCH_SETUPS: { network: NetworkKind; config: ExperimentConfig }[] 
  * update; the median over `repeats` timed blocks.
  */
 export async function learnerFramesPerSecond(config: ExperimentConfig, updates: number, repeats: number): Promise<{ fps: number[]; batchFrames: number; msPerUpdate: number }> {
-  const spec = createEnv(config.env, { seed: 0 }).spec;
-  const learner = new Learner(learnerOptionsFor(config, spec));
-  const actor = new Actor(actorOptionsFor(config, spec, 0));
-  actor.setWeights(0, await learner.getWeights());
-  const unrolls = [];
-  for (let b = 0; b < config.batchSize; b++) unrolls.push(await actor.unroll());
-  const batch = assembleBatch(unrolls);
+  const { learner, batch } = await learnerAndBatch(config);
   const once = async (): Promise<void> => {
     await learner.update(batch);
     await learner.getWeights();
@@ -44,7 +36,6 @@ export async function learnerFramesPerSecond(config: ExperimentConfig, updates: 
     fps.push((batch.frames * updates) / ((performance.now() - start) / 1000));
   }
   learner.dispose();
-  actor.dispose();
   return { fps, batchFrames: batch.frames, msPerUpdate: (batch.frames / median(fps)) * 1000 };
 }
 

@@ -8,6 +8,7 @@ import { Learner, type LearnerOptions } from '../../src/core/learner/learner';
 import { createNetwork } from '../../src/core/model/networks';
 import { RandomState } from '../../src/core/rng/randomState';
 import { useWasmBackend } from '../../src/node/tfWasm';
+import { SMALL_LEARNER } from '../support/smallLearner';
 
 beforeAll(async () => {
   await useWasmBackend();
@@ -75,25 +76,10 @@ const N = 3;
 const tasksOfColumns = [0, 1, 1];
 const gamma = 0.95;
 const options: LearnerOptions = {
-  network: { kind: 'mlp', hiddenSizes: [8] },
-  spec: { observationShape: [4], numActions: 2, numTasks: 2 },
+  ...SMALL_LEARNER,
+  spec: { ...SMALL_LEARNER.spec, numTasks: 2 },
   seed: 3,
-  optimizer: 'rmsprop',
-  learningRate: 0.01,
-  lrSchedule: 'constant',
-  totalFrames: 1e6,
-  rmspropDecay: 0.99,
-  rmspropEpsilon: 0.01,
-  maxGradNorm: 40,
   discount: gamma,
-  baselineCost: 0.5,
-  entropyCost: 0.01,
-  correction: 'vtrace',
-  clipRhoThreshold: 1,
-  clipPgRhoThreshold: 1,
-  clipCThreshold: 1,
-  lambda: 1,
-  rewardClip: 'none',
   popart: { beta: 0.01 },
 };
 
