@@ -92,7 +92,7 @@ const fmtMs = (ms: number): string => `${Math.round(ms)} ms`;
  * preset takes to solve in the tab with Automatic, per seed; then the tf.js
  * kernels each learner update dispatches (the same on every backend).
  */
-export async function benchBrowser(options: { seconds: number; solve: boolean; solveBackend: string; seeds: readonly number[] }): Promise<string> {
+export async function benchBrowser(options: { seconds: number; solve: boolean; solveBackend: string; seeds: readonly number[]; backends?: readonly string[]; repeats?: number }): Promise<string> {
   const { server, url } = await serveDist();
   const browser = await launchChromium();
   const out: string[] = [];
@@ -103,34 +103,53 @@ export async function benchBrowser(options: { seconds: number; solve: boolean; s
       ['classic/CartPole-v1', { ...DEFAULT_CONFIG, frames: 10_000_000 }],
       ['minatar/breakout', { ...applyPreset(presetById('breakout')!), frames: 100_000_000 }],
     ];
-    for (const backend of BACKENDS) {
+    const repeats = options.repeats ?? 1;
+    for (const backend of options.backends ?? BACKENDS) {
       for (const [name, config] of setups) {
-        // A new page is a new browser context: no measurement kept from an earlier cell.
-        const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-        try {
-          const opened = await openLab(page, url, config, backend);
-          await page.waitForTimeout(3000); // warm-up
-          await page.evaluate(WATCH_LONG_TASKS);
-          const samples: Sample[] = [];
-          const start = await sample(page);
-          const t0 = Date.now();
-          for (let s = 0; s < options.seconds; s++) {
-            await page.waitForTimeout(1000);
-            samples.push(await sample(page));
+        const cells: { fps: number; pageFps: number; longTasks: number; longest: number; got: string }[] = [];
+        let failure: string | null = null;
+        for (let r = 0; r < repeats && failure === null; r++) {
+          // A new page is a new browser context: no measurement kept from an earlier cell.
+          const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+          try {
+            const opened = await openLab(page, url, config, backend);
+            await page.waitForTimeout(3000); // warm-up
+            await page.evaluate(WATCH_LONG_TASKS);
+            const samples: Sample[] = [];
+            const start = await sample(page);
+            const t0 = Date.now();
+            for (let s = 0; s < options.seconds; s++) {
+              await page.waitForTimeout(1000);
+              samples.push(await sample(page));
+            }
+            const end = samples.at(-1)!;
+            const fps = (end.frames - start.frames) / ((Date.now() - t0) / 1000);
+            if (opened.probe) probes.push(`${name}: probe ${fmtMs(opened.probe.ms)} (${opened.probe.text}); first frames ${opened.startSeconds.toFixed(1)} s after Train`);
+            cells.push({ fps, pageFps: median(samples.map((x) => x.pageFps)), longTasks: end.longTasks, longest: end.longestTaskMs, got: opened.got });
+          } catch (e) {
+            failure = e instanceof Error ? e.message.split('\n')[0]! : String(e);
+          } finally {
+            await page.close();
           }
-          const end = samples.at(-1)!;
-          const fps = (end.frames - start.frames) / ((Date.now() - t0) / 1000);
-          if (opened.probe) probes.push(`${name}: probe ${fmtMs(opened.probe.ms)} (${opened.probe.text}); first frames ${opened.startSeconds.toFixed(1)} s after Train`);
-          rows.push([backend, opened.got, name, formatInt(fps), formatInt(median(samples.map((x) => x.pageFps))), String(end.longTasks), end.longTasks > 0 ? fmtMs(end.longestTaskMs) : '–']);
-        } catch (e) {
-          rows.push([backend, 'failed', name, e instanceof Error ? e.message.split('\n')[0]! : String(e), '', '', '']);
-        } finally {
-          await page.close();
         }
+        if (failure !== null || cells.length === 0) {
+          rows.push([backend, 'failed', name, failure ?? 'no measurement', '', '', '']);
+          continue;
+        }
+        const longest = Math.max(...cells.map((c) => c.longest));
+        rows.push([
+          backend,
+          cells[0]!.got,
+          name,
+          repeats > 1 ? `${formatInt(median(cells.map((c) => c.fps)))} (${cells.map((c) => formatInt(c.fps)).join(', ')})` : formatInt(cells[0]!.fps),
+          formatInt(median(cells.map((c) => c.pageFps))),
+          String(Math.max(...cells.map((c) => c.longTasks))),
+          cells.some((c) => c.longTasks > 0) ? fmtMs(longest) : '–',
+        ]);
       }
     }
-    out.push(`in-browser training, ${options.seconds} s per cell after a 3 s warm-up (the auto row: after its probe too) (Chromium ${browser.version()}, headless)\n`);
-    out.push(formatTable(['backend asked', 'learner got', 'environment', 'frames/s', 'page frames/s (median)', 'long tasks', 'longest'], rows));
+    out.push(`in-browser training, ${options.seconds} s per cell after a 3 s warm-up (the auto row: after its probe too)${repeats > 1 ? `, ${repeats} times each (median, then each)` : ''} (Chromium ${browser.version()}, headless)\n`);
+    out.push(formatTable(['backend asked', 'learner got', 'environment', 'frames/s', 'page frames/s (median)', 'long tasks (most)', 'longest'], rows));
     if (probes.length > 0) out.push(['', 'Automatic\'s probe:', ...probes.map((p) => `  ${p}`)].join('\n'));
 
     if (options.solve) {

@@ -44,6 +44,8 @@ benchmarks:
            --no-solve      skip timing how long CartPole takes to solve in the tab
            --solve-backend B  backend for that timing (default auto)
            --seeds a,b,c   seeds for that timing (default 1,2,3; the median is printed)
+           --backends a,b  rows to measure (default auto,webgpu,webgl,wasm,cpu)
+           --repeats N     measurements per cell, each in a fresh page (default 1; the median is printed)
   soak     memory over a long run: heap and tf.js tensor count, sampled as training goes, with a
            verdict (flat: tensors constant, heap growth < 10% from the 2nd sample to the last);
            exit status 1 when a part is not flat
@@ -80,6 +82,7 @@ async function main(): Promise<void> {
       'no-solve': { type: 'boolean' },
       'solve-backend': { type: 'string' },
       seeds: { type: 'string' },
+      backends: { type: 'string' },
       'browser-minutes': { type: 'string' },
       'no-headless': { type: 'boolean' },
       'no-browser': { type: 'boolean' },
@@ -132,7 +135,22 @@ async function main(): Promise<void> {
     }
     case 'browser': {
       const seeds = (str(values.seeds) ?? '1,2,3').split(',').map((x) => positiveInt('seeds', x, 1));
-      console.log(await benchBrowser({ seconds: positiveInt('seconds', str(values.seconds), 10), solve: !values['no-solve'], solveBackend: str(values['solve-backend']) ?? 'auto', seeds }));
+      const backends = str(values.backends)?.split(',');
+      const known = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+      if (backends?.some((b) => !known.includes(b))) {
+        console.error(`--backends takes ${known.join(', ')}`);
+        process.exit(2);
+      }
+      console.log(
+        await benchBrowser({
+          seconds: positiveInt('seconds', str(values.seconds), 10),
+          solve: !values['no-solve'],
+          solveBackend: str(values['solve-backend']) ?? 'auto',
+          seeds,
+          repeats: positiveInt('repeats', str(values.repeats), 1),
+          ...(backends ? { backends } : {}),
+        }),
+      );
       return;
     }
     case 'soak': {
