@@ -1,9 +1,30 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Network } from './networks';
 
-/** Reads every parameter of a network as float32 arrays, in the network's fixed order (async: safe on WebGPU). */
+/**
+ * Reads every parameter of a network as float32 arrays, in the network's
+ * fixed order (async: safe on WebGPU). One read back for all of them: the
+ * variables are flattened into one vector first, since on a GPU each read
+ * is a round trip (the learner publishes its weights after every update).
+ * Each array gets its own buffer, so that callers may transfer them.
+ */
 export async function getNetworkWeights(network: Network): Promise<Float32Array[]> {
-  return Promise.all(network.variables.map(async (v) => Float32Array.from(await v.data())));
+  const vars = network.variables;
+  if (vars.length === 0) return [];
+  const flat = tf.tidy(() => tf.concat(vars.map((v) => tf.reshape(v, [-1]))));
+  let values: Float32Array;
+  try {
+    values = (await flat.data()) as Float32Array;
+  } finally {
+    flat.dispose();
+  }
+  const out: Float32Array[] = [];
+  let offset = 0;
+  for (const v of vars) {
+    out.push(values.slice(offset, offset + v.size));
+    offset += v.size;
+  }
+  return out;
 }
 
 /**
