@@ -1,7 +1,6 @@
 import type { LearnerOptions, LearnerState } from '../../core/learner/learner';
 import type { LearnerHandle } from '../../core/learner/learnerHandle';
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
-import { envSpecFor, learnerOptionsFor } from '../../core/training/fromConfig';
 import { BACKEND_LABELS, type BackendName, type BackendProvider, type BackendReport, type GpuDeviceLike } from './backendTypes';
 import type { LabActor, LabDeps, LabScheduler } from './labDeps';
 import { BackendProbe, fallbackOrder, measurementKey, type MeasurementCache } from './backendProbe';
@@ -174,11 +173,11 @@ export class BackendSupervisor {
    * on the next backend from the run's copy of the state (the caller
    * disposes the old one); any other error is rethrown, failing the run.
    */
-  async replaceLearner(failed: LearnerHandle, config: ExperimentConfig, state: LearnerState, error: Error): Promise<LearnerHandle> {
+  async replaceLearner(failed: LearnerHandle, state: LearnerState, error: Error): Promise<LearnerHandle> {
     const device = this.learnerDevices.get(failed);
     if (!device || device !== this.watchedDevice || !(await this.wasDeviceLoss())) throw error;
     await this.backendSwitch;
-    const learner = await this.createLearner(learnerOptionsFor(config, envSpecFor(config)));
+    const learner = await this.createLearner(failed.options);
     await learner.restore(state);
     return learner;
   }

@@ -5,7 +5,7 @@ import { Lab } from './lab';
 import type { LabDeps, LabScheduler } from './labDeps';
 import { browserBackends } from './selectBackend';
 import { WebWorkerActor } from './webWorkerActor';
-import { isMeasurement, type BackendMeasurement, type MeasurementCache } from './backendProbe';
+import { isMeasurement, type MeasurementCache } from './backendProbe';
 import { createWorkerLearner } from './workerLearner';
 import { Learner } from '../../core/learner/learner';
 
@@ -41,36 +41,40 @@ export function browserMemoryBudget(): number {
 
 const MEASUREMENTS_KEY = 'impala-lab.backend-measurements';
 
-/** What Automatic measured, kept in localStorage (a few entries; a damaged or unavailable store just means measuring again). */
+/** Every stored measurement by key; an unreadable store reads as empty (Automatic then measures again). */
+function readMeasurements(): Record<string, unknown> {
+  try {
+    const all: unknown = JSON.parse(localStorage.getItem(MEASUREMENTS_KEY) ?? '{}');
+    return typeof all === 'object' && all !== null ? (all as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Writes the measurements, the 20 most recent; without storage (a private mode) nothing is kept. */
+function writeMeasurements(all: Record<string, unknown>): void {
+  const kept = Object.values(all)
+    .filter(isMeasurement)
+    .sort((a, b) => (a.measuredAt < b.measuredAt ? 1 : -1))
+    .slice(0, 20);
+  try {
+    localStorage.setItem(MEASUREMENTS_KEY, JSON.stringify(Object.fromEntries(kept.map((m) => [m.key, m]))));
+  } catch {
+    // Automatic measures again next time.
+  }
+}
+
+/** What Automatic measured, kept in localStorage. */
 const localMeasurements: MeasurementCache = {
   get: (key) => {
-    try {
-      const all = JSON.parse(localStorage.getItem(MEASUREMENTS_KEY) ?? '{}') as Record<string, unknown>;
-      const m = all[key];
-      return isMeasurement(m) && m.key === key ? m : null;
-    } catch {
-      return null;
-    }
+    const m = readMeasurements()[key];
+    return isMeasurement(m) && m.key === key ? m : null;
   },
-  set: (m) => {
-    try {
-      const all = JSON.parse(localStorage.getItem(MEASUREMENTS_KEY) ?? '{}') as Record<string, BackendMeasurement>;
-      all[m.key] = m;
-      // Keep the 20 most recent.
-      const kept = Object.values(all).sort((a, b) => (a.measuredAt < b.measuredAt ? 1 : -1)).slice(0, 20);
-      localStorage.setItem(MEASUREMENTS_KEY, JSON.stringify(Object.fromEntries(kept.map((x) => [x.key, x]))));
-    } catch {
-      // No storage (a private mode): Automatic measures again next time.
-    }
-  },
+  set: (m) => writeMeasurements({ ...readMeasurements(), [m.key]: m }),
   delete: (key) => {
-    try {
-      const all = JSON.parse(localStorage.getItem(MEASUREMENTS_KEY) ?? '{}') as Record<string, unknown>;
-      delete all[key];
-      localStorage.setItem(MEASUREMENTS_KEY, JSON.stringify(all));
-    } catch {
-      // As above.
-    }
+    const all = readMeasurements();
+    delete all[key];
+    writeMeasurements(all);
   },
 };
 

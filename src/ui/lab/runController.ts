@@ -257,7 +257,7 @@ export class RunController {
       replaceActor: (index) => this.deps.createActor(actorOptionsFor(slot.config, spec, index)),
       ...(slot.continueFrom ? { continueFrom: slot.continueFrom } : {}),
       replaceLearner: async (state, error) => {
-        const learner = await this.backend.replaceLearner(slot.learner, slot.config, state, error);
+        const learner = await this.backend.replaceLearner(slot.learner, state, error);
         const old = slot.learner;
         slot.learner = learner;
         this.backend.adopt(learner);
