@@ -1,15 +1,15 @@
 import { Presets, SingleBar } from 'cli-progress';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExperimentConfig } from '../core/config/experimentConfig';
 import type { EnvSpec } from '../core/envs/types';
 import { Learner } from '../core/learner/learner';
-import { checkpointOf, encodeCheckpoint } from '../core/persistence/checkpoint';
+import { checkpointOf, decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointRun } from '../core/persistence/checkpoint';
 import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../core/training/fromConfig';
 import { InProcessActor } from '../core/training/inProcessActor';
 import type { MetricsRecord } from '../core/telemetry/metrics';
 import { runScores, singlesSummary } from '../core/telemetry/runScores';
-import { TrainingRun, type ActorHandle, type Scheduler } from '../core/training/trainingRun';
+import { newRunProgress, TrainingRun, type ActorHandle, type Scheduler } from '../core/training/trainingRun';
 import { parseTrainArgs, type TrainerOptions } from './cli/parseTrainArgs';
 import { useWasmBackend } from './tfWasm';
 import { WorkerActor } from './workerActor';
@@ -19,8 +19,10 @@ import { WorkerActor } from './workerActor';
  * in worker threads, writing to `--out`:
  *   config.json      the resolved config, trainer options and environment
  *   metrics.jsonl    one `MetricsRecord` per learner update, appended as the run goes
- *   checkpoint.json  the model (`encodeCheckpoint`), every `--checkpoint-every`
- *                    updates and at the end; replaced atomically
+ *   checkpoint.json  the model (`encodeCheckpoint`) and where the run stood,
+ *                    every `--checkpoint-every` updates, every
+ *                    `--checkpoint-seconds` and at the end; replaced atomically
+ * `--resume DIR` continues such a run from its checkpoint (see `resumeFrom`).
  */
 
 /** Where the trainer writes; the CLI passes the process's streams, tests their own. */
@@ -50,6 +52,21 @@ export async function runTrainer(argv: readonly string[], io: TrainerIo): Promis
       io.stderr.write(`error: ${args.message}\n`);
       return EXIT_USAGE;
     case 'run': {
+      if (args.trainer.resume !== '') {
+        let from: ResumePoint;
+        try {
+          from = resumeFrom(args.trainer.resume);
+        } catch (e) {
+          io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+          return EXIT_USAGE;
+        }
+        try {
+          return (await train(from.checkpoint.config, { ...args.trainer, deterministic: from.deterministic }, io, from)).code;
+        } catch (e) {
+          io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+          return EXIT_FAILED;
+        }
+      }
       const runs = args.comparison ?? [{ label: '', config: args.config }];
       const results: { label: string; config: ExperimentConfig; last: MetricsRecord | null; wallSeconds: number }[] = [];
       for (const [i, run] of runs.entries()) {
@@ -93,11 +110,55 @@ export function runDirName(label: string): string {
   return label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'run';
 }
 
-async function train(config: ExperimentConfig, options: TrainerOptions, io: TrainerIo): Promise<TrainOutcome> {
+/** A run to continue: its checkpoint, which must have the run's progress, and how it was trained. */
+interface ResumePoint {
+  checkpoint: Checkpoint & { run: CheckpointRun };
+  deterministic: boolean;
+  /** The config.json written when the run began (kept, with the resumptions added). */
+  header: Record<string, unknown>;
+}
+
+/**
+ * Reads a run directory to continue: its checkpoint.json (with the run's
+ * progress, which the trainer has written since `--resume` exists) and
+ * config.json. Throws with a message that says what is missing or wrong.
+ */
+export function resumeFrom(dir: string): ResumePoint {
+  const path = join(dir, 'checkpoint.json');
+  if (!existsSync(path)) {
+    throw new Error(`${path} does not exist: --resume takes the directory of one run (its --out), which holds checkpoint.json, config.json and metrics.jsonl`);
+  }
+  const checkpoint = decodeCheckpoint(readFileSync(path, 'utf8'));
+  if (!checkpoint.run) throw new Error(`${path} has no run progress (a model file from the lab, or from a trainer before --resume): it can start a new run in the lab, not be resumed`);
+  let header: Record<string, unknown> = {};
+  try {
+    header = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    // Only informative: the checkpoint says whether the run was deterministic.
+  }
+  const deterministic = checkpoint.run.actors !== undefined;
+  return { checkpoint: { ...checkpoint, run: checkpoint.run }, deterministic, header };
+}
+
+async function train(config: ExperimentConfig, options: TrainerOptions, io: TrainerIo, from?: ResumePoint): Promise<TrainOutcome> {
   const backend = await useWasmBackend();
   const spec = envSpecFor(config);
   const learner = new Learner(learnerOptionsFor(config, spec));
-  const output = openOutput(options.out, {
+  if (from) {
+    try {
+      learner.restore(from.checkpoint);
+    } catch (e) {
+      learner.dispose();
+      throw new Error(`the checkpoint does not fit its own settings: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    if (learner.framesSeen >= config.frames) {
+      learner.dispose();
+      io.stdout.write(`Nothing to resume: the run in ${options.out} has learned from ${count(learner.framesSeen)} of its ${count(config.frames)} frames.\n`);
+      return { code: EXIT_OK, last: null, wallSeconds: 0 };
+    }
+    io.stdout.write(`Resuming ${config.env} from update ${count(learner.version)}, frame ${count(learner.framesSeen)} of ${count(config.frames)} (${options.out}).\n`);
+  }
+  const header = {
     config,
     trainer: options,
     network: learner.network.config,
@@ -107,7 +168,10 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     startedAt: new Date().toISOString(),
-  });
+  };
+  const output = from
+    ? resumeOutput(options.out, { ...from.header, resumedAt: [...(Array.isArray(from.header.resumedAt) ? from.header.resumedAt : []), { at: header.startedAt, version: learner.version, frames: learner.framesSeen, node: header.node }] }, learner.version)
+    : openOutput(options.out, header);
 
   let run: TrainingRun | undefined;
   let progress: Progress | undefined;
@@ -120,18 +184,24 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
   };
   io.interrupt?.addEventListener('abort', onInterrupt, { once: true });
 
-  const checkpoints = new CheckpointWriter(output.checkpointPath, learner, config, () => run?.stop());
+  const checkpoints = new CheckpointWriter(output.checkpointPath, learner, config, () => run?.stop(), () => ({
+    progress: run?.progress() ?? from?.checkpoint.run.progress ?? newRunProgress(),
+    ...(options.deterministic ? { actors: actors.map((a) => (a as InProcessActor).getState()) } : {}),
+  }));
+  let lastCheckpointAt = scheduler.now();
   const summary = new SummaryTracker();
   const t0 = scheduler.now();
   let actors: ActorHandle[] = [];
   let failure: unknown;
   try {
     actors = await startActors(config, spec, options.deterministic);
+    from?.checkpoint.run.actors?.forEach((state, i) => (actors[i] as InProcessActor).setState(state));
     run = new TrainingRun({
       config,
       learner,
       actors,
       deterministic: options.deterministic,
+      ...(from ? { continueFrom: from.checkpoint.run.progress } : {}),
       scheduler: {
         ...scheduler,
         timeout: (ms, onTimeout) => {
@@ -147,7 +217,11 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
         output.appendMetrics(record);
         summary.add(record);
         progress?.update(record);
-        if (options.checkpointEvery > 0 && record.updates % options.checkpointEvery === 0) checkpoints.request();
+        const now = scheduler.now();
+        if ((options.checkpointEvery > 0 && record.updates % options.checkpointEvery === 0) || (options.checkpointSeconds > 0 && now - lastCheckpointAt >= options.checkpointSeconds * 1000)) {
+          lastCheckpointAt = now;
+          checkpoints.request();
+        }
       },
     });
     if (!interrupted) {
@@ -227,6 +301,36 @@ function openOutput(dir: string, header: object): { checkpointPath: string; appe
   };
 }
 
+/**
+ * A resumed run's output directory: config.json gets the resumption added,
+ * and metrics.jsonl keeps the records up to the checkpoint's update (those
+ * after it were learned by weights the checkpoint lacks, and are learned
+ * again), then is appended to, so that the curve continues without a seam.
+ */
+function resumeOutput(dir: string, header: object, version: number): ReturnType<typeof openOutput> {
+  writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(header, null, 2)}\n`);
+  const metricsPath = join(dir, 'metrics.jsonl');
+  const kept = existsSync(metricsPath)
+    ? readFileSync(metricsPath, 'utf8')
+        .split('\n')
+        .filter((line) => {
+          if (line.trim() === '') return false;
+          try {
+            return (JSON.parse(line) as MetricsRecord).updates <= version;
+          } catch {
+            return false; // a line cut short when the process was killed
+          }
+        })
+    : [];
+  writeFileAtomic(metricsPath, kept.map((line) => `${line}\n`).join(''));
+  const metrics = openSync(metricsPath, 'a');
+  return {
+    checkpointPath: join(dir, 'checkpoint.json'),
+    appendMetrics: (record) => writeSync(metrics, `${JSON.stringify(record)}\n`),
+    close: () => closeSync(metrics),
+  };
+}
+
 /** Writes a file so that readers see the old or the new content, never a part: a synced temporary file, renamed over. */
 function writeFileAtomic(path: string, text: string): void {
   const temporary = `${path}.${process.pid}.tmp`;
@@ -252,6 +356,8 @@ class CheckpointWriter {
     private readonly config: ExperimentConfig,
     /** Called when a write fails (the error is kept for `settled`). */
     private readonly onError: (error: unknown) => void,
+    /** Where the run stands, read with the learner's state. */
+    private readonly runState: () => CheckpointRun,
   ) {}
 
   /**
@@ -266,9 +372,10 @@ class CheckpointWriter {
     if (learner.version === this.writtenVersion) return;
     this.writtenVersion = learner.version;
     const state = learner.snapshot();
+    const run = this.runState();
     this.pending = this.pending
       .then(async () => {
-        const checkpoint = checkpointOf(config, await state, new Date().toISOString());
+        const checkpoint: Checkpoint = { ...checkpointOf(config, await state, new Date().toISOString()), run };
         writeFileAtomic(this.path, encodeCheckpoint(checkpoint, learner.network.variables.map((v) => v.shape)));
       })
       .catch((e: unknown) => {

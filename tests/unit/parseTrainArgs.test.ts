@@ -20,7 +20,7 @@ describe('parseTrainArgs', () => {
     expect(run([])).toEqual({
       kind: 'run',
       config: DEFAULT_CONFIG,
-      trainer: { out: 'runs/CartPole-v1-seed1', logEvery: 2, checkpointEvery: 0, quiet: false, deterministic: false, preset: '' },
+      trainer: { out: 'runs/CartPole-v1-seed1', logEvery: 2, checkpointEvery: 0, checkpointSeconds: 300, quiet: false, deterministic: false, preset: '', resume: '' },
     });
   });
 
@@ -89,8 +89,10 @@ describe('parseTrainArgs', () => {
   });
 
   it('parses the trainer flags', () => {
-    const { trainer } = run(['--out=runs/x', '--log-every', '0.5', '--checkpoint-every', '100', '--quiet', '--deterministic']);
-    expect(trainer).toEqual({ out: 'runs/x', logEvery: 0.5, checkpointEvery: 100, quiet: true, deterministic: true, preset: '' });
+    const { trainer } = run(['--out=runs/x', '--log-every', '0.5', '--checkpoint-every', '100', '--checkpoint-seconds', '60', '--quiet', '--deterministic']);
+    expect(trainer).toEqual({ out: 'runs/x', logEvery: 0.5, checkpointEvery: 100, checkpointSeconds: 60, quiet: true, deterministic: true, preset: '', resume: '' });
+    // --resume continues a run in its own directory.
+    expect(run(['--resume', 'runs/y', '--quiet']).trainer).toMatchObject({ out: 'runs/y', resume: 'runs/y', quiet: true });
     expect(run(['--quiet=false']).trainer.quiet).toBe(false);
   });
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EnvSettings } from '../envs/registry';
 import { allocateObservations, stackObservations, type ObservationArray } from '../envs/types';
+import { captureState, restoreState, type StateValue } from '../envs/stateSnapshot';
 import { VecEnv } from '../envs/vecEnv';
 import { createNetwork, type Network, type NetworkConfig } from '../model/networks';
 import { setNetworkWeights } from '../model/weights';
@@ -72,6 +73,27 @@ export class Actor {
   /** Version of the weights the actor acts with; -1 before the first `setWeights`. */
   get policyVersion(): number {
     return this.version;
+  }
+
+  /**
+   * The actor's state between unrolls, apart from its weights: its
+   * environments (with their random streams and the episodes in progress)
+   * and its action-sampling stream. An actor built with the same options
+   * and given this state by `setState` (and the same weights) produces the
+   * same unrolls as this one would. See `stateSnapshot.ts`.
+   */
+  getState(): StateValue {
+    return captureState({ vec: this.vec, random: this.random, started: this.started }, 'actor');
+  }
+
+  /** Takes a state from `getState` of an actor with the same options; throws, naming the field, if it does not fit. */
+  setState(state: StateValue): void {
+    if (state === null || typeof state !== 'object' || Array.isArray(state) || ArrayBuffer.isView(state)) throw new Error('actor state: not an object');
+    const { vec, random, started } = state as { [key: string]: StateValue };
+    if (typeof started !== 'boolean') throw new Error('actor state: started should be true or false');
+    restoreState(this.vec, vec ?? null, 'actor.vec');
+    restoreState(this.random, random ?? null, 'actor.random');
+    this.started = started;
   }
 
   setWeights(version: number, weights: readonly Float32Array[]): void {

@@ -3,6 +3,9 @@ import type { LearnerState } from '../learner/learner';
 import { tasksOf } from '../training/fromConfig';
 import { base64ToBytes, bytesToBase64 } from './base64';
 import { checkLearnerState, learnerStateOf, MAX_LEARNER_VALUES, type LearnerStateRules } from '../learner/learnerStateCheck';
+import { stateFromJson, stateToJson, type StateValue } from '../envs/stateSnapshot';
+import { checkRunProgress } from '../training/runProgressCheck';
+import type { RunProgress } from '../training/trainingRun';
 
 /** Identifies our checkpoint files. */
 export const CHECKPOINT_FORMAT = 'impala-lab-checkpoint';
@@ -25,6 +28,24 @@ export interface Checkpoint extends LearnerState {
   config: ExperimentConfig;
   /** ISO time the checkpoint was written. */
   createdAt: string;
+  /**
+   * Where the training run stood, for `npm run train -- --resume`: the
+   * headless trainer writes it; a model file from the lab has none (and
+   * loading a model ignores it).
+   */
+  run?: CheckpointRun;
+}
+
+/** What a resumed run continues from, besides the learner's state. */
+export interface CheckpointRun {
+  /** `TrainingRun.progress()` as of the checkpoint's update. */
+  progress: RunProgress;
+  /**
+   * Deterministic mode only: the in-process actor's environments and random
+   * streams (`Actor.getState()`), so that the resumed run equals one never
+   * stopped. Absent for worker actors, which a resumed run starts afresh.
+   */
+  actors?: StateValue[];
 }
 
 /**
@@ -58,6 +79,8 @@ interface CheckpointJson {
   weights: (EncodedArray & { shape?: number[] })[];
   optimizer?: { name: string; step: number; slots: EncodedArray[] };
   popart?: { mu: number[]; nu: number[] };
+  /** `CheckpointRun`, with actor states as `stateToJson` gives them. */
+  run?: { progress: RunProgress; actors?: unknown[] };
 }
 
 function encodeArray(a: Float32Array): { length: number; data: string } {
@@ -94,6 +117,7 @@ export function encodeCheckpoint(c: Checkpoint, shapes?: readonly (readonly numb
     weights: c.weights.map((w, i) => ({ ...(shapes?.[i] ? { shape: [...shapes[i]!] } : {}), ...encodeArray(w) })),
     ...(c.optimizer ? { optimizer: { name: c.optimizer.name, step: c.optimizer.step, slots: c.optimizer.slots.map(encodeArray) } } : {}),
     ...(c.popart ? { popart: { mu: [...c.popart.mu], nu: [...c.popart.nu] } } : {}),
+    ...(c.run ? { run: { progress: c.run.progress, ...(c.run.actors ? { actors: c.run.actors.map(stateToJson) } : {}) } } : {}),
   };
   return JSON.stringify(json);
 }
@@ -161,5 +185,16 @@ export function decodeCheckpoint(text: string): Checkpoint {
   } catch (e) {
     throw new Error(`checkpoint: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  return checkpointOf(config, state, typeof j.createdAt === 'string' ? j.createdAt : '');
+  const checkpoint = checkpointOf(config, state, typeof j.createdAt === 'string' ? j.createdAt : '');
+  if (j.run !== undefined) checkpoint.run = decodeRun(j.run);
+  return checkpoint;
+}
+
+function decodeRun(value: unknown): CheckpointRun {
+  const r = value as { progress?: unknown; actors?: unknown } | null;
+  if (!r || typeof r !== 'object') throw new Error('checkpoint: the run section is damaged');
+  const progress = checkRunProgress(r.progress, 'checkpoint: the run');
+  if (r.actors === undefined) return { progress };
+  if (!Array.isArray(r.actors)) throw new Error('checkpoint: the actors\' states are damaged');
+  return { progress, actors: r.actors.map((a, i) => stateFromJson(a, `checkpoint: actor ${i}'s state`)) };
 }

@@ -3,10 +3,9 @@ import { learnerStateRulesFor } from './checkpoint';
 import { checkLearnerState, learnerStateOf } from '../learner/learnerStateCheck';
 import { validateConfig, type ExperimentConfig } from '../config/experimentConfig';
 import type { Recording, ReplayStep } from '../replay/replay';
-import type { TaskProgress } from '../telemetry/metrics';
-import { isRecentEpisodesState } from '../telemetry/recentEpisodes';
 import type { TrainingHistoryState } from '../telemetry/trainingHistory';
 import type { RunProgress } from '../training/trainingRun';
+import { checkRunProgress } from '../training/runProgressCheck';
 
 /**
  * A saved training run, as the lab keeps it in the browser's storage
@@ -115,28 +114,6 @@ function checkConfig(value: unknown, what: string): ExperimentConfig {
   return config;
 }
 
-/**
- * A saved run's progress: its counters and the last 100 episodes (overall
- * and, for a suite, per game), the one copy a saved run keeps of them
- * (the curves' state leaves them out; runs saved before kept a copy there too).
- */
-function checkProgress(value: unknown, what: string): RunProgress {
-  if (!isObject(value)) throw new Error(`${what} has no progress counters`);
-  const { episodes, skippedUpdates, actorRestarts, wallSeconds, tasks } = value;
-  if (!isCount(episodes) || !isCount(skippedUpdates) || !isCount(actorRestarts) || !isNonNegative(wallSeconds)) {
-    throw new Error(`${what} has damaged progress counters`);
-  }
-  if (!isRecentEpisodesState(value)) throw new Error(`${what} has damaged recent episodes`);
-  const progress: RunProgress = { episodes, skippedUpdates, actorRestarts, wallSeconds, recentReturns: [...value.recentReturns], recentLengths: [...value.recentLengths] };
-  if (tasks !== undefined) {
-    if (!Array.isArray(tasks) || !tasks.every((t) => isObject(t) && isNonNegative(t.frames) && isCount(t.episodes) && isRecentEpisodesState(t))) {
-      throw new Error(`${what} has damaged progress of its games`);
-    }
-    progress.tasks = (tasks as TaskProgress[]).map((t) => ({ frames: t.frames, episodes: t.episodes, recentReturns: [...t.recentReturns], recentLengths: [...t.recentLengths] }));
-  }
-  return progress;
-}
-
 function checkSlot(value: unknown, index: number): SavedSlot {
   const what = `run ${index + 1}`;
   if (!isObject(value)) throw new Error(`${what} is missing`);
@@ -149,7 +126,7 @@ function checkSlot(value: unknown, index: number): SavedSlot {
   } catch (e) {
     throw new Error(`${what} has a damaged learner state: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  return savedSlotOf(label, config, state, { history: history as TrainingHistoryState, progress: checkProgress(value.progress, what) });
+  return savedSlotOf(label, config, state, { history: history as TrainingHistoryState, progress: checkRunProgress(value.progress, what) });
 }
 
 /**

@@ -40,6 +40,10 @@ export interface TrainerOptions {
   deterministic: boolean;
   /** The preset the settings start from (flags override it); '' for none. */
   preset: string;
+  /** Seconds of wall time between checkpoints (besides `checkpointEvery`); 0 for none. */
+  checkpointSeconds: number;
+  /** A run directory to continue (its checkpoint.json and metrics.jsonl); '' to start a new run. */
+  resume: string;
 }
 
 export type TrainArgs =
@@ -74,6 +78,8 @@ function defaultOut(config: ExperimentConfig): string {
 const OUT: StringSpec = { kind: 'string', default: '' };
 const LOG_EVERY: NumberSpec = { kind: 'number', min: 0, minExclusive: true, max: 1e6, default: 2 };
 const CHECKPOINT_EVERY: IntSpec = { kind: 'int', min: 0, max: 1e9, default: 0 };
+const CHECKPOINT_SECONDS: NumberSpec = { kind: 'number', min: 0, max: 1e9, default: 300 };
+const RESUME: StringSpec = { kind: 'string', default: '' };
 const SWITCH: BooleanSpec = { kind: 'boolean', default: false };
 const PRESET: EnumSpec = { kind: 'enum', choices: PRESETS.map((p) => p.id), default: '' };
 
@@ -89,6 +95,14 @@ const TRAINER_FLAGS: readonly TrainerFlag[] = [
   {
     key: 'checkpointEvery', flag: 'checkpoint-every', placeholder: 'UPDATES', spec: CHECKPOINT_EVERY,
     doc: 'Learner updates between checkpoints; 0 writes one only at the end.',
+  },
+  {
+    key: 'checkpointSeconds', flag: 'checkpoint-seconds', placeholder: 'SECONDS', spec: CHECKPOINT_SECONDS,
+    doc: 'Also write a checkpoint whenever this many seconds of wall time have passed since the last one (0: only by updates and at the end), so that a long run killed without warning can be resumed.',
+  },
+  {
+    key: 'resume', flag: 'resume', placeholder: 'DIR', spec: RESUME, shownDefault: 'none',
+    doc: "Continue the run in DIR (written by an earlier `npm run train`) from its checkpoint.json: its settings, weights, optimiser state, counters and learning-rate schedule, appending to its metrics.jsonl from the checkpoint's update on. Its settings cannot be changed (no experiment flags, no --out); a deterministic run continues exactly as if it had never stopped.",
   },
   {
     key: 'preset', flag: 'preset', placeholder: 'ID', spec: PRESET, shownDefault: 'none',
@@ -207,14 +221,19 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
       errors.push(parsed.problem);
     } else if (target.kind === 'config') {
       configInput[target.key] = parsed.value;
-    } else if (target.key === 'out' && parsed.value === '') {
-      errors.push('--out must not be empty');
+    } else if ((target.key === 'out' || target.key === 'resume') && parsed.value === '') {
+      errors.push(`--${name} must not be empty`);
     } else {
       trainerInput[target.key] = parsed.value;
     }
   }
 
   if (help) return { kind: 'help', text: trainHelpText() };
+  if (typeof trainerInput.resume === 'string') {
+    // A resumed run keeps the settings it was started with: they come from its checkpoint.
+    const changed = [...Object.keys(configInput).map((k) => configFieldByKey(k)!.flag), ...(['out', 'preset', 'deterministic'] as const).filter((k) => trainerInput[k] !== undefined)];
+    if (changed.length > 0) errors.push(`--resume continues a run with its own settings; it cannot take ${changed.map((f) => `--${f}`).join(', ')}`);
+  }
   // Values are checked one by one above; what is left are checks between settings.
   const preset = typeof trainerInput.preset === 'string' ? presetById(trainerInput.preset) : undefined;
   const { config, problems } = validateConfig(preset ? { ...preset.config, ...configInput } : configInput);
@@ -223,16 +242,18 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   // Each value passed its own field's parser above, so it has that setting's type.
   const comparison = preset?.comparison ? comparisonRuns(preset, configInput as Partial<ExperimentConfig>) : undefined;
 
-  const { out, logEvery, checkpointEvery, quiet, deterministic } = trainerInput;
+  const { out, logEvery, checkpointEvery, checkpointSeconds, quiet, deterministic, resume } = trainerInput;
   return {
     kind: 'run',
     config: comparison ? comparison[0]!.config : config,
     ...(comparison ? { comparison } : {}),
     trainer: {
       preset: preset?.id ?? '',
-      out: typeof out === 'string' ? out : preset?.comparison ? `runs/${preset.id}-seed${config.seed}` : defaultOut(config),
+      out: typeof resume === 'string' ? resume : typeof out === 'string' ? out : preset?.comparison ? `runs/${preset.id}-seed${config.seed}` : defaultOut(config),
       logEvery: typeof logEvery === 'number' ? logEvery : LOG_EVERY.default,
       checkpointEvery: typeof checkpointEvery === 'number' ? checkpointEvery : CHECKPOINT_EVERY.default,
+      checkpointSeconds: typeof checkpointSeconds === 'number' ? checkpointSeconds : CHECKPOINT_SECONDS.default,
+      resume: typeof resume === 'string' ? resume : '',
       quiet: typeof quiet === 'boolean' ? quiet : SWITCH.default,
       deterministic: typeof deterministic === 'boolean' ? deterministic : SWITCH.default,
     },

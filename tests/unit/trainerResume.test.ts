@@ -1,0 +1,135 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeCheckpoint } from '../../src/core/persistence/checkpoint';
+import type { MetricsRecord } from '../../src/core/telemetry/metrics';
+import { runTrainer } from '../../src/node/trainer';
+
+/**
+ * `npm run train -- --resume DIR`: a deterministic run stopped part-way
+ * and resumed equals the same run never stopped, update for update (the
+ * metrics that do not measure time) and in its final weights and
+ * optimiser state.
+ */
+
+/** A writable that keeps what it is given and calls `onText` with all of it so far. */
+class Capture extends Writable {
+  text = '';
+  constructor(private readonly onText?: (text: string) => void) {
+    super();
+  }
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: () => void): void {
+    this.text += String(chunk);
+    this.onText?.(this.text);
+    callback();
+  }
+}
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'impala-resume-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function readMetrics(dir: string): MetricsRecord[] {
+  return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as MetricsRecord);
+}
+
+/** What a record says about learning, without the fields that measure time. */
+function learned(r: MetricsRecord): Partial<MetricsRecord> {
+  const { frames, updates, episodes, episodeReturnMean100, episodeLengthMean100, learningRate, totalLoss, policyGradientLoss, baselineLoss, entropyLoss, entropy, gradNorm, clippedRhoFraction, skippedUpdates, policyLagMean, tasks, normalisedScoreMedian } = r;
+  return { frames, updates, episodes, episodeReturnMean100, episodeLengthMean100, learningRate, totalLoss, policyGradientLoss, baselineLoss, entropyLoss, entropy, gradNorm, clippedRhoFraction, skippedUpdates, policyLagMean, tasks, normalisedScoreMedian };
+}
+
+/** Trains with `args` into `out`; with `stopAtUpdate`, interrupts the run (as Ctrl-C does) once that update has been logged. */
+async function trainInProcess(args: string[], out: string, stopAtUpdate?: number): Promise<{ code: number; stdout: string; stderr: string }> {
+  const interrupt = new AbortController();
+  const stdout = new Capture((text) => {
+    const updates = [...text.matchAll(/updates ([\d,]+)/g)].map((m) => Number(m[1]!.replace(/,/g, '')));
+    if (stopAtUpdate !== undefined && updates.some((u) => u >= stopAtUpdate)) interrupt.abort();
+  });
+  const stderr = new Capture();
+  const where = args.includes('--resume') ? [] : ['--out', out];
+  const code = await runTrainer([...args, ...where, '--quiet', '--log-every', '0.000001'], { stdout, stderr, interrupt: interrupt.signal });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+const CASES = [
+  { name: 'CartPole', args: ['--env', 'classic/CartPole-v1', '--frames', '4800', '--deterministic', '--seed', '3'], stopAt: 23 },
+  // Seaquest's games keep pools of entities; the suite has one PopArt statistic per game; RMSProp's linear schedule continues.
+  { name: 'a two-game suite with PopArt', args: ['--env', 'suite/minatar', '--tasks', 'seaquest,breakout', '--popart', '--envs-per-actor', '4', '--unroll-length', '10', '--frames', '2400', '--deterministic', '--seed', '2'], stopAt: 9 },
+];
+
+describe('npm run train -- --resume', () => {
+  it.each(CASES.map((c) => [c.name, c] as const))('%s: a deterministic run stopped and resumed equals the run never stopped', async (_name, { args, stopAt }) => {
+    const whole = tempDir();
+    const first = await trainInProcess(args, whole);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+
+    const parts = tempDir();
+    const stopped = await trainInProcess(args, parts, stopAt);
+    expect(stopped.code).toBe(130);
+    const stoppedAt = decodeCheckpoint(readFileSync(join(parts, 'checkpoint.json'), 'utf8')).version;
+    expect(stoppedAt).toBeGreaterThanOrEqual(stopAt);
+    expect(stoppedAt).toBeLessThan(readMetrics(whole).length);
+    // A record written after the checkpoint (a process killed between the two) is dropped on resume and learned again.
+    const extra = { ...readMetrics(parts).at(-1)!, updates: stoppedAt + 1 };
+    writeFileSync(join(parts, 'metrics.jsonl'), `${readFileSync(join(parts, 'metrics.jsonl'), 'utf8')}${JSON.stringify(extra)}\n{"frames": 1`);
+
+    const resumed = await trainInProcess(['--resume', parts], parts);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(new RegExp(`^Resuming .* from update ${stoppedAt},`, 'm'));
+
+    const expected = readMetrics(whole);
+    const got = readMetrics(parts);
+    expect(got.map((r) => r.updates)).toEqual(expected.map((r) => r.updates));
+    expect(got.map(learned)).toEqual(expected.map(learned));
+    // Training time continues from where it stopped, never going back.
+    for (let i = 1; i < got.length; i++) expect(got[i]!.wallSeconds).toBeGreaterThanOrEqual(got[i - 1]!.wallSeconds);
+
+    const a = decodeCheckpoint(readFileSync(join(whole, 'checkpoint.json'), 'utf8'));
+    const b = decodeCheckpoint(readFileSync(join(parts, 'checkpoint.json'), 'utf8'));
+    expect({ version: b.version, frames: b.frames }).toEqual({ version: a.version, frames: a.frames });
+    expect(b.weights).toEqual(a.weights);
+    expect(b.optimizer).toEqual(a.optimizer);
+    expect(b.popart).toEqual(a.popart);
+    const header = JSON.parse(readFileSync(join(parts, 'config.json'), 'utf8')) as { resumedAt?: { version: number }[] };
+    expect(header.resumedAt?.map((r) => r.version)).toEqual([stoppedAt]);
+  });
+
+  it('says what is wrong with a directory it cannot resume, and changes nothing', async () => {
+    const empty = tempDir();
+    let result = await trainInProcess(['--resume', empty], empty);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/checkpoint\.json does not exist: --resume takes the directory of one run/);
+
+    const done = tempDir();
+    expect((await trainInProcess(['--frames', '800', '--deterministic'], done)).code).toBe(0);
+    const before = readFileSync(join(done, 'metrics.jsonl'), 'utf8');
+    result = await trainInProcess(['--resume', done], done);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Nothing to resume: the run in .* has learned from 800 of its 800 frames/);
+    expect(readFileSync(join(done, 'metrics.jsonl'), 'utf8')).toBe(before);
+
+    const { code, stderr } = await trainInProcess(['--resume', done, '--learning-rate', '0.1', '--deterministic'], done);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--resume continues a run with its own settings; it cannot take --learning-rate, --deterministic/);
+
+    const model = tempDir();
+    const checkpoint = JSON.parse(readFileSync(join(done, 'checkpoint.json'), 'utf8')) as Record<string, unknown>;
+    delete checkpoint.run;
+    writeFileSync(join(model, 'checkpoint.json'), JSON.stringify(checkpoint));
+    result = await trainInProcess(['--resume', model], model);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/has no run progress/);
+  });
+});
