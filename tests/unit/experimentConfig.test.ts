@@ -41,6 +41,8 @@ const EXPECTED_DEFAULTS = {
   rmspropDecay: 0.99,
   rmspropEpsilon: 0.01,
   maxGradNorm: 40,
+  replayShare: 0,
+  replayCapacity: 128,
   discount: 0.99,
   baselineCost: 0.5,
   entropyCost: 0.01,

@@ -74,13 +74,14 @@ describe('PRESETS', () => {
     if (preset) expect(applyPreset(preset)).toEqual({ ...DEFAULT_CONFIG, env: 'classic/CartPole-v1' });
   });
 
-  it('the ablation compares V-trace with no correction under a policy lag of 8', () => {
+  it('the ablation compares V-trace with no correction under a policy lag of 8, without and with replay', () => {
     const preset = presetById('ablation');
     expect(preset).toBeDefined();
     if (!preset) return;
     const runs = presetRuns(preset);
-    expect(runs.map((r) => r.label)).toEqual(['V-trace', 'No correction']);
-    expect(runs.map((r) => r.config.correction)).toEqual(['vtrace', 'none']);
+    expect(runs.map((r) => r.label)).toEqual(['V-trace', 'No correction', 'V-trace + replay', 'No correction + replay']);
+    expect(runs.map((r) => r.config.correction)).toEqual(['vtrace', 'none', 'vtrace', 'none']);
+    expect(runs.map((r) => r.config.replayShare)).toEqual([0, 0, 0.5, 0.5]);
     for (const run of runs) {
       expect(run.config).toEqual({
         ...DEFAULT_CONFIG,
@@ -88,6 +89,7 @@ describe('PRESETS', () => {
         policyLag: 8,
         frames: 200_000,
         correction: run.config.correction,
+        replayShare: run.config.replayShare,
       });
     }
   });

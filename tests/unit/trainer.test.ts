@@ -137,8 +137,9 @@ describe('npm run train (the CLI as a child process)', () => {
     const { code, stdout, stderr } = await train(['--preset', 'ablation', '--frames', '800', '--actors', '1', '--quiet', '--out', out]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['no-correction', 'v-trace']);
-    expect(JSON.parse(readFileSync(join(out, 'no-correction', 'config.json'), 'utf8'))).toMatchObject({ config: { correction: 'none', policyLag: 8, frames: 800 } });
+    expect(readdirSync(out).sort()).toEqual(['no-correction', 'no-correction-replay', 'v-trace', 'v-trace-replay']);
+    expect(JSON.parse(readFileSync(join(out, 'no-correction', 'config.json'), 'utf8'))).toMatchObject({ config: { correction: 'none', policyLag: 8, frames: 800, replayShare: 0 } });
+    expect(JSON.parse(readFileSync(join(out, 'v-trace-replay', 'config.json'), 'utf8'))).toMatchObject({ config: { correction: 'vtrace', policyLag: 8, frames: 800, replayShare: 0.5 } });
     expect(stdout).toMatch(/^Comparison/m);
     expect(stdout).toMatch(/^ {2}V-trace +\d/m);
   });

@@ -58,6 +58,10 @@ export interface ExperimentConfig {
   rmspropDecay: number;
   rmspropEpsilon: number;
   maxGradNorm: number;
+  /** Share of each batch's unrolls drawn from the experience replay buffer (0: none). */
+  replayShare: number;
+  /** Unrolls the replay buffer keeps (the most recent). */
+  replayCapacity: number;
   // Loss
   discount: number;
   baselineCost: number;
@@ -285,6 +289,16 @@ const FIELDS = [
     key: 'maxGradNorm', group: 'learner', flag: 'max-grad-norm', urlKey: 'gclip', label: 'Max gradient norm',
     kind: 'number', min: 0, minExclusive: true, max: 1e6, default: 40,
     doc: 'Global gradient-norm clipping: when the norm of all gradients together exceeds this, they are scaled down to it (40, as in the paper and torchbeast).',
+  },
+  {
+    key: 'replayShare', group: 'learner', flag: 'replay-share', urlKey: 'rshare', label: 'Replay share',
+    kind: 'number', min: 0, max: 0.9, default: 0,
+    doc: "Experience replay (IMPALA section 5.2.1, table 2 'with replay'): this share of each batch's B unrolls is drawn uniformly from a buffer of recent unrolls instead of fresh from the actors, so every frame is learned from several times. V-trace corrects for the replayed data's older behaviour policy. At least one unroll per batch is fresh; 0 turns replay off.",
+  },
+  {
+    key: 'replayCapacity', group: 'learner', flag: 'replay-capacity', urlKey: 'rcap', label: 'Replay buffer',
+    kind: 'int', min: 1, max: 100000, default: 128,
+    doc: 'Experience replay only: how many of the most recent fresh unrolls the replay buffer keeps (each holds T steps of every environment of one actor).',
   },
   // --- Loss ---------------------------------------------------------------
   {

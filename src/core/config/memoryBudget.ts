@@ -153,7 +153,7 @@ const LOSS_FLOATS_PER_STEP = (A: number): number => 16 * A + 64;
 export interface MemoryEstimate {
   /** One unroll's arrays (`Unroll`): observations `[T + 1][N][S]`, actions, rewards, terminated, truncated, logits `[T][N][A]`, task ids `[N]`. Exact. */
   unrollBytes: number;
-  /** Unrolls alive at once: Q in the queue, one per actor (in the making or waiting to be queued), and B the learner has taken. */
+  /** Unrolls alive at once: Q in the queue, one per actor (in the making or waiting to be queued), B the learner has taken, and the replay buffer's. */
   unrollsHeld: number;
   /** `unrollsHeld` x `unrollBytes`. */
   queueBytes: number;
@@ -188,7 +188,7 @@ export function estimateMemory(config: ExperimentConfig, shape: MemoryShape = me
   /** The fixed arrays of T steps of `n` columns (an unroll: n = N; a batch: n = B N). */
   const stepArrays = (n: number): number => (T + 1) * n * S * d + T * n * (I32 + F32 + U8 + U8 + A * F32) + n * I32;
   const unrollBytes = stepArrays(N);
-  const unrollsHeld = Q + M + B;
+  const unrollsHeld = Q + M + B + (config.replayShare > 0 ? config.replayCapacity : 0);
   const batchBytes = stepArrays(B * N);
 
   const cols = B * N;
@@ -285,7 +285,7 @@ export function formatBytes(bytes: number): string {
  * throughput and staleness, actors too; B changes each gradient, and T the
  * V-trace horizon (section 4.1) most of all.
  */
-export const SCALABLE_KEYS = ['envsPerActor', 'queueCapacity', 'actors', 'batchSize', 'unrollLength'] as const;
+export const SCALABLE_KEYS = ['envsPerActor', 'queueCapacity', 'replayCapacity', 'actors', 'batchSize', 'unrollLength'] as const;
 export type ScalableKey = (typeof SCALABLE_KEYS)[number];
 
 export interface MemoryProblem {
@@ -324,7 +324,9 @@ export function nearestFittingConfig(config: ExperimentConfig, budget: number, s
   const min = (key: ScalableKey): number => configFieldByKey(key).min;
   let next = { ...config };
   while (!fits(next)) {
-    const lowerable = SCALABLE_KEYS.filter((key) => next[key] > min(key) && !(key === 'queueCapacity' && next.queueCapacity <= next.batchSize));
+    const lowerable = SCALABLE_KEYS.filter(
+      (key) => next[key] > min(key) && !(key === 'queueCapacity' && next.queueCapacity <= next.batchSize) && !(key === 'replayCapacity' && next.replayShare === 0),
+    );
     if (lowerable.length === 0) return null;
     const ratio = (key: ScalableKey): number => next[key] / DEFAULT_CONFIG[key];
     const key = lowerable.reduce((a, b) => (ratio(b) > ratio(a) ? b : a));

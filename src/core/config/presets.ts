@@ -134,13 +134,15 @@ export const PRESETS: readonly Preset[] = [
   ),
   {
     id: 'ablation',
-    title: 'V-trace vs no correction (policy lag)',
+    title: 'V-trace vs no correction (policy lag, replay)',
     description:
-      'Two CartPole runs side by side whose actors act with weights 8 learner updates old: one corrects with V-trace, the other treats the data as on-policy, as in the paper\'s ablation (section 5.2.1).',
+      'Four CartPole runs side by side whose actors act with weights 8 learner updates old, as in the paper\'s off-policy comparison (section 5.2.1, table 2): V-trace against treating the data as on-policy, each without and with experience replay (half of every batch drawn from the last 128 unrolls). Replayed data is older still, which is where the correction matters most.',
     config: { env: 'classic/CartPole-v1', policyLag: 8, frames: 200_000 },
     comparison: [
       { label: 'V-trace', overrides: { correction: 'vtrace' } },
       { label: 'No correction', overrides: { correction: 'none' } },
+      { label: 'V-trace + replay', overrides: { correction: 'vtrace', replayShare: 0.5 } },
+      { label: 'No correction + replay', overrides: { correction: 'none', replayShare: 0.5 } },
     ],
   },
   MULTITASK,

@@ -29,12 +29,24 @@ export interface Batch {
   taskIds: Int32Array;
   /** Task id of each episode in `episodeReturns`. */
   episodeTaskIds: number[];
+  /** New environment frames: T x the fresh columns (replayed ones were counted when first learned from). */
   frames: number;
+  /**
+   * Columns `[0, freshCols)` come from fresh unrolls, the rest from replayed
+   * ones (experience replay): the learner learns from all of them, but only
+   * fresh columns count as frames, episodes and task frames.
+   */
+  freshCols: number;
 }
 
-/** Stacks unrolls of one environment and one unroll length into a batch. */
-export function assembleBatch(unrolls: readonly Unroll[]): Batch {
-  if (unrolls.length === 0) throw new Error('assembleBatch: no unrolls');
+/**
+ * Stacks unrolls of one environment and one unroll length into a batch:
+ * the fresh ones first, then any replayed from an experience buffer, whose
+ * episodes and frames were already counted when they were fresh.
+ */
+export function assembleBatch(fresh: readonly Unroll[], replayed: readonly Unroll[] = []): Batch {
+  if (fresh.length === 0) throw new Error('assembleBatch: no fresh unrolls');
+  const unrolls = [...fresh, ...replayed];
   const first = unrolls[0]!;
   const { T, numActions: A, observationShape, observationDtype } = first;
   const size = observationShape.reduce((a, b) => a * b, 1);
@@ -44,6 +56,7 @@ export function assembleBatch(unrolls: readonly Unroll[]): Batch {
     }
   }
   const cols = unrolls.reduce((n, u) => n + u.numEnvs, 0);
+  const freshCols = fresh.reduce((n, u) => n + u.numEnvs, 0);
   const layout = { observationSize: size, observationDtype };
   const observations = allocateObservations(layout, (T + 1) * cols);
   const actions = new Int32Array(T * cols);
@@ -88,11 +101,12 @@ export function assembleBatch(unrolls: readonly Unroll[]): Batch {
     truncatedIndices: Int32Array.from(truncatedIndices),
     truncatedObservations: stackObservations(layout, truncatedObs),
     policyVersions: unrolls.map((u) => u.policyVersion),
-    episodeReturns: unrolls.flatMap((u) => Array.from(u.episodeReturns)),
-    episodeLengths: unrolls.flatMap((u) => Array.from(u.episodeLengths)),
+    episodeReturns: fresh.flatMap((u) => Array.from(u.episodeReturns)),
+    episodeLengths: fresh.flatMap((u) => Array.from(u.episodeLengths)),
     taskIds: Int32Array.from(unrolls.flatMap((u) => Array.from(u.taskIds))),
-    episodeTaskIds: unrolls.flatMap((u) => Array.from(u.episodeTaskIds)),
-    frames: T * cols,
+    episodeTaskIds: fresh.flatMap((u) => Array.from(u.episodeTaskIds)),
+    frames: T * freshCols,
+    freshCols,
   };
 }
 

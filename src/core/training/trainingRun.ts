@@ -4,6 +4,8 @@ import { assembleBatch, type Batch } from '../learner/batch';
 import type { LearnerState, UpdateResult } from '../learner/learner';
 import type { LearnerHandle } from '../learner/learnerHandle';
 import { BoundedQueue } from '../learner/unrollQueue';
+import { ExperienceReplay } from '../learner/experienceReplay';
+import { deriveSeed } from '../rng/deriveSeed';
 import { tasksOf } from './fromConfig';
 import { InFlightCalls } from './inFlightCalls';
 import { MetricsTracker, type MetricsRecord, type MetricsTrackerState } from '../telemetry/metrics';
@@ -93,6 +95,9 @@ export function newRunProgress(): RunProgress {
   return { episodes: 0, skippedUpdates: 0, actorRestarts: 0, wallSeconds: 0, ...EMPTY_RECENT_EPISODES };
 }
 
+/** The sampling stream of experience replay, derived from the experiment seed. */
+const REPLAY_STREAM = 0x2e91a7;
+
 /** A learner failure with one batch is retried on a replacement at most this many times before the run fails. */
 const MAX_LEARNER_REPLACEMENTS_PER_BATCH = 3;
 
@@ -108,6 +113,8 @@ export type RunState = 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 
  */
 export class TrainingRun {
   private readonly queue: BoundedQueue<Unroll>;
+  /** Experience replay (`config.replayShare` > 0), else null. */
+  private readonly replay: ExperienceReplay | null;
   private readonly publisher: WeightPublisher;
   private readonly metrics: MetricsTracker;
   private readonly actorVersions: number[];
@@ -142,6 +149,7 @@ export class TrainingRun {
     if (actors.length === 0) throw new Error('TrainingRun: needs at least one actor');
     if (deterministic && actors.length !== 1) throw new Error(`TrainingRun: deterministic mode uses one actor, got ${actors.length}`);
     this.queue = new BoundedQueue<Unroll>(Math.max(config.queueCapacity, config.batchSize));
+    this.replay = config.replayShare > 0 ? new ExperienceReplay(config.replayCapacity, config.replayShare, deriveSeed(config.seed, REPLAY_STREAM)) : null;
     this.publisher = new WeightPublisher(config.policyLag);
     this.metrics = new MetricsTracker(tasksOf(config), options.continueFrom);
     this.actorVersions = actors.map(() => -1);
@@ -288,12 +296,12 @@ export class TrainingRun {
     try {
       // A run paused as it started (Step on a new run) has its first weights published first.
       await this.started;
-      const B = this.options.config.batchSize;
+      const fresh = this.freshPerBatch();
       const t0 = this.options.scheduler.now();
-      const unrolls = this.held.splice(0, B);
-      unrolls.push(...this.queue.drain(B - unrolls.length));
+      const unrolls = this.held.splice(0, fresh);
+      unrolls.push(...this.queue.drain(fresh - unrolls.length));
       const actors = this.actors;
-      for (let i = 0; unrolls.length < B; i++) {
+      for (let i = 0; unrolls.length < fresh; i++) {
         const index = i % actors.length;
         await this.refreshWeights(actors[index]!, index);
         unrolls.push(await actors[index]!.unroll());
@@ -385,15 +393,24 @@ export class TrainingRun {
     return true;
   }
 
-  private async learnerLoop(): Promise<void> {
+  /**
+   * Fresh unrolls the next batch takes: B, less those experience replay
+   * draws from its buffer (none before the buffer holds any).
+   */
+  private freshPerBatch(): number {
     const B = this.options.config.batchSize;
+    return B - (this.replay?.replayCount(B) ?? 0);
+  }
+
+  private async learnerLoop(): Promise<void> {
     while (this.active) {
       await this.gate();
       if (!this.active) break;
+      const fresh = this.freshPerBatch();
       const t0 = this.options.scheduler.now();
-      const unrolls = this.held.splice(0, B);
+      const unrolls = this.held.splice(0, fresh);
       try {
-        if (unrolls.length < B) unrolls.push(...(await this.queue.take(B - unrolls.length)));
+        if (unrolls.length < fresh) unrolls.push(...(await this.queue.take(fresh - unrolls.length)));
       } catch (e) {
         if (this.active && !this.failure) throw e;
         return;
@@ -409,14 +426,14 @@ export class TrainingRun {
 
   private async runDeterministic(): Promise<void> {
     const actor = this.actors[0]!;
-    const B = this.options.config.batchSize;
     while (this.active) {
       await this.gate();
       if (!this.active) break;
       await this.refreshWeights(actor, 0);
       const t0 = this.options.scheduler.now();
+      const fresh = this.freshPerBatch();
       const unrolls: Unroll[] = [];
-      for (let b = 0; b < B; b++) unrolls.push(await actor.unroll());
+      for (let b = 0; b < fresh; b++) unrolls.push(await actor.unroll());
       await this.learnFrom(unrolls, t0);
     }
   }
@@ -463,9 +480,11 @@ export class TrainingRun {
   }
 
   private async learnOnce(unrolls: Unroll[], t0: number): Promise<void> {
-    const { scheduler } = this.options;
+    const { scheduler, config } = this.options;
     const t1 = scheduler.now();
-    const batch = assembleBatch(unrolls);
+    // The rest of the batch from experience replay (the caller took `freshPerBatch()` fresh unrolls).
+    const replayed = this.replay?.sample(Math.max(0, config.batchSize - unrolls.length)) ?? [];
+    const batch = assembleBatch(unrolls, replayed);
     const t2 = scheduler.now();
     let attempt: Awaited<ReturnType<TrainingRun['tryUpdate']>>;
     for (let tries = 0; ; tries++) {
@@ -479,6 +498,7 @@ export class TrainingRun {
       }
     }
     const { learner, result, weights, optimizer, tUpdated: t3 } = attempt;
+    this.replay?.add(unrolls);
     if (weights) {
       this.publisher.publish(learner.version, weights);
       this.options.onPublish?.(learner.version, weights);
@@ -490,7 +510,7 @@ export class TrainingRun {
     }
     const t4 = scheduler.now();
     this.metrics.addEpisodes(batch.episodeReturns, batch.episodeLengths, batch.episodeTaskIds);
-    this.metrics.addTaskFrames(batch.T, batch.taskIds);
+    this.metrics.addTaskFrames(batch.T, batch.taskIds.subarray(0, batch.freshCols));
     if (batch.episodeReturns.length > 0) this.options.onEpisodes?.(batch.episodeReturns, batch.episodeLengths, learner.framesSeen);
     const record = this.metrics.record({
       frames: learner.framesSeen,

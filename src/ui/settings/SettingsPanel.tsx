@@ -46,6 +46,7 @@ export const ADVANCED_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
   'rmspropDecay',
   'rmspropEpsilon',
   'maxGradNorm',
+  'replayCapacity',
   'baselineCost',
   'rewardClip',
   'pgRhoBar',
@@ -73,6 +74,8 @@ function ignoredReason(key: ConfigKey, config: ExperimentConfig): string | undef
       return info?.tasks !== undefined ? undefined : `Task suite only: ignored for ${env}.`;
     case 'popartBeta':
       return config.popart ? undefined : 'Used only with PopArt.';
+    case 'replayCapacity':
+      return config.replayShare > 0 ? undefined : 'Used only with experience replay (a replay share above 0).';
     default:
       return undefined;
   }
