@@ -157,6 +157,8 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
       return { code: EXIT_OK, last: null, wallSeconds: 0 };
     }
     io.stdout.write(`Resuming ${config.env} from update ${count(learner.version)}, frame ${count(learner.framesSeen)} of ${count(config.frames)} (${options.out}).\n`);
+    // The buffer's unrolls are not in the checkpoint (they would make it as large as the buffer).
+    if (config.replayShare > 0) io.stdout.write('The experience replay buffer starts empty again, so this run does not continue exactly as one never stopped would.\n');
   }
   const header = {
     config,

@@ -102,7 +102,7 @@ const TRAINER_FLAGS: readonly TrainerFlag[] = [
   },
   {
     key: 'resume', flag: 'resume', placeholder: 'DIR', spec: RESUME, shownDefault: 'none',
-    doc: "Continue the run in DIR (written by an earlier `npm run train`) from its checkpoint.json: its settings, weights, optimiser state, counters and learning-rate schedule, appending to its metrics.jsonl from the checkpoint's update on. Its settings cannot be changed (no experiment flags, no --out); a deterministic run continues exactly as if it had never stopped.",
+    doc: "Continue the run in DIR (written by an earlier `npm run train`) from its checkpoint.json: its settings, weights, optimiser state, counters and learning-rate schedule, appending to its metrics.jsonl from the checkpoint's update on. Its settings cannot be changed (no experiment flags, no --out); a deterministic run continues exactly as if it had never stopped (except that an experience replay buffer starts empty).",
   },
   {
     key: 'preset', flag: 'preset', placeholder: 'ID', spec: PRESET, shownDefault: 'none',
