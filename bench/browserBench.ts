@@ -92,7 +92,18 @@ const fmtMs = (ms: number): string => `${Math.round(ms)} ms`;
  * preset takes to solve in the tab with Automatic, per seed; then the tf.js
  * kernels each learner update dispatches (the same on every backend).
  */
-export async function benchBrowser(options: { seconds: number; solve: boolean; solveBackend: string; seeds: readonly number[]; backends?: readonly string[]; repeats?: number }): Promise<string> {
+export async function benchBrowser(options: {
+  seconds: number;
+  solve: boolean;
+  solveBackend: string;
+  seeds: readonly number[];
+  backends?: readonly string[];
+  repeats?: number;
+  /** The preset timed (default 'cartpole'), the mean return it must reach (default 475) and the longest wait per seed (default 15 min). */
+  solvePreset?: string;
+  solveThreshold?: number;
+  solveMinutes?: number;
+}): Promise<string> {
   const { server, url } = await serveDist();
   const browser = await launchChromium();
   const out: string[] = [];
@@ -155,18 +166,22 @@ export async function benchBrowser(options: { seconds: number; solve: boolean; s
     if (options.solve) {
       const solveRows: string[][] = [];
       const times: number[] = [];
+      const solvePreset = presetById(options.solvePreset ?? 'cartpole');
+      if (!solvePreset || solvePreset.comparison) throw new Error(`--solve-preset must name a preset of one run, got '${options.solvePreset}'`);
+      const threshold = options.solveThreshold ?? 475;
+      const limitMs = (options.solveMinutes ?? 15) * 60_000;
       for (const seed of options.seeds) {
         const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
         try {
-          const preset = { ...applyPreset(presetById('cartpole')!), seed };
+          const preset = { ...applyPreset(solvePreset), seed };
           const t0 = Date.now();
           const opened = await openLab(page, url, preset, options.solveBackend);
           let solved: Sample | null = null;
           let last: Sample = await sample(page);
-          while (Date.now() - t0 < 15 * 60_000) {
+          while (Date.now() - t0 < limitMs) {
             await page.waitForTimeout(500);
             last = await sample(page);
-            if ((last.meanReturn ?? 0) >= 475) {
+            if ((last.meanReturn ?? -Infinity) >= threshold) {
               solved = last;
               break;
             }
@@ -180,8 +195,8 @@ export async function benchBrowser(options: { seconds: number; solve: boolean; s
         }
       }
       out.push('');
-      out.push(`The preset "CartPole in under a minute" with backend ${options.solveBackend}: wall time from pressing Train (probe included) until the mean return of the last 100 episodes reaches 475\n`);
-      out.push(formatTable(['seed', 'learner got', 'probe', 'time to 475', 'frames'], solveRows));
+      out.push(`The preset "${solvePreset.title}" with backend ${options.solveBackend}: wall time from pressing Train (probe included) until the mean return of the last 100 episodes reaches ${threshold}\n`);
+      out.push(formatTable(['seed', 'learner got', 'probe', `time to ${threshold}`, 'frames'], solveRows));
       out.push(times.length === options.seeds.length ? `median over ${times.length} seeds: ${median(times).toFixed(0)} s` : `solved on ${times.length} of ${options.seeds.length} seeds`);
     }
   } finally {

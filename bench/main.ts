@@ -45,6 +45,9 @@ benchmarks:
            --seconds N     measurement per cell (default 10)
            --no-solve      skip timing how long CartPole takes to solve in the tab
            --solve-backend B  backend for that timing (default auto)
+           --solve-preset ID  the preset timed (default cartpole; e.g. breakout)
+           --solve-threshold X  the mean return it must reach (default 475)
+           --solve-minutes N  the longest wait per seed (default 15)
            --seeds a,b,c   seeds for that timing (default 1,2,3; the median is printed)
            --backends a,b  rows to measure (default auto,webgpu,webgl,wasm,cpu)
            --repeats N     measurements per cell, each in a fresh page (default 1; the median is printed)
@@ -89,6 +92,9 @@ async function main(): Promise<void> {
       'kernels-only': { type: 'boolean' },
       'no-solve': { type: 'boolean' },
       'solve-backend': { type: 'string' },
+      'solve-preset': { type: 'string' },
+      'solve-threshold': { type: 'string' },
+      'solve-minutes': { type: 'string' },
       seeds: { type: 'string' },
       backends: { type: 'string' },
       'browser-minutes': { type: 'string' },
@@ -149,11 +155,19 @@ async function main(): Promise<void> {
         console.error(`--backends takes ${known.join(', ')}`);
         process.exit(2);
       }
+      const threshold = str(values['solve-threshold']);
+      if (threshold !== undefined && !Number.isFinite(Number(threshold))) {
+        console.error(`--solve-threshold takes a number, got '${threshold}'`);
+        process.exit(2);
+      }
       console.log(
         await benchBrowser({
           seconds: positiveInt('seconds', str(values.seconds), 10),
           solve: !values['no-solve'],
           solveBackend: str(values['solve-backend']) ?? 'auto',
+          ...(str(values['solve-preset']) ? { solvePreset: str(values['solve-preset']) } : {}),
+          ...(threshold !== undefined ? { solveThreshold: Number(threshold) } : {}),
+          solveMinutes: positiveInt('solve-minutes', str(values['solve-minutes']), 15),
           seeds,
           repeats: positiveInt('repeats', str(values.repeats), 1),
           ...(backends ? { backends } : {}),
