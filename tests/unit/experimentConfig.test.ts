@@ -46,6 +46,7 @@ const EXPECTED_DEFAULTS = {
   discount: 0.99,
   baselineCost: 0.5,
   entropyCost: 0.01,
+  entropySchedule: 'constant',
   correction: 'vtrace',
   rhoBar: 1,
   pgRhoBar: 1,

@@ -11,6 +11,7 @@ import {
   type ExperimentConfig,
 } from '../../src/core/config/experimentConfig';
 import {
+  FORMAT_DEFAULTS,
   HIDEABLE_CONTROLS,
   HIDEABLE_UI_CONTROLS,
   MAX_SHARE_HASH_LENGTH,
@@ -120,34 +121,56 @@ describe('encodeShareHash', () => {
   });
 
   it('writes only what differs, in schema order, short and readable', () => {
-    expect(encodeShareHash({ ...DEFAULT_CONFIG, learningRate: 0.008 })).toBe('#lr=0.008');
+    expect(encodeShareHash({ ...DEFAULT_CONFIG, learningRate: 0.008 })).toBe('#v=2&lr=0.008');
     expect(encodeShareHash({ ...DEFAULT_CONFIG, unrollLength: 20, learningRate: 0.008, env: 'minatar/breakout' })).toBe(
-      '#env=minatar/breakout&T=20&lr=0.008',
+      '#v=2&env=minatar/breakout&T=20&lr=0.008',
     );
     expect(encodeShareHash({ ...DEFAULT_CONFIG, rmspropEpsilon: 1e-7, frames: 1e10, seed: 0xffffffff })).toBe(
-      '#eps=1e-7&frames=1e10&seed=4294967295',
+      '#v=2&eps=1e-7&frames=1e10&seed=4294967295',
     );
     expect(decodeShareHash('#eps=1e-7&frames=1e10').config).toMatchObject({ rmspropEpsilon: 1e-7, frames: 1e10 });
   });
 
   it('writes _hide sorted and without repeats, whatever the order given', () => {
-    const expected = '#_hide=B,chart.fps,lr,reset';
+    const expected = '#v=2&_hide=B,chart.fps,lr,reset';
     expect(encodeShareHash(DEFAULT_CONFIG, ['reset', 'learningRate', 'chart.fps', 'reset', 'batchSize'])).toBe(expected);
     expect(encodeShareHash(DEFAULT_CONFIG, ['batchSize', 'chart.fps', 'learningRate', 'reset'])).toBe(expected);
-    expect(encodeShareHash({ ...DEFAULT_CONFIG, actors: 8 }, ['settings'])).toBe('#actors=8&_hide=settings');
+    expect(encodeShareHash({ ...DEFAULT_CONFIG, actors: 8 }, ['settings'])).toBe('#v=2&actors=8&_hide=settings');
     expect(decodeShareHash(expected).hidden).toEqual(['batchSize', 'learningRate', 'reset', 'chart.fps']);
   });
 
   it('hides every UI control by its own id', () => {
     const hash = encodeShareHash(DEFAULT_CONFIG, HIDEABLE_UI_CONTROLS);
-    expect(hash).toBe(`#_hide=${[...HIDEABLE_UI_CONTROLS].sort().join(',')}`);
+    expect(hash).toBe(`#v=2&_hide=${[...HIDEABLE_UI_CONTROLS].sort().join(',')}`);
     expect(decodeShareHash(hash).hidden).toEqual([...HIDEABLE_UI_CONTROLS]);
+  });
+});
+
+describe('link formats', () => {
+  it('reads a link without v= (format 1) with the defaults of its time, and names them as the link\'s settings', () => {
+    const old = FORMAT_DEFAULTS[1]!;
+    const { config, problems, changed } = decodeShareHash('#lr=0.5&_hide=reset');
+    expect(problems).toEqual([]);
+    expect(config).toEqual({ ...DEFAULT_CONFIG, ...old, learningRate: 0.5 });
+    const differing = CONFIG_FIELDS.filter((f) => f.key in old && old[f.key] !== f.default).map((f) => f.key);
+    expect(changed).toEqual(CONFIG_FIELDS.filter((f) => f.key === 'learningRate' || differing.includes(f.key)).map((f) => f.key));
+    // Format 2 means today's defaults.
+    expect(decodeShareHash('#v=2&lr=0.5').config).toEqual({ ...DEFAULT_CONFIG, learningRate: 0.5 });
+    // No link at all is today's defaults.
+    expect(decodeShareHash('#').config).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('reads a link of an unknown format as today\'s, and says so', () => {
+    const newer = decodeShareHash('#v=99&lr=0.5');
+    expect(newer.config).toEqual({ ...DEFAULT_CONFIG, learningRate: 0.5 });
+    expect(newer.problems).toEqual(['Link: made by a newer version of the lab (link format 99); it is read as format 2, so settings it leaves out may differ.']);
+    expect(decodeShareHash('#v=abc').problems).toEqual(["Link: the link format 'abc' is not one this lab knows; it is read as format 2."]);
   });
 });
 
 describe('decodeShareHash', () => {
   it("reads the hash with or without '#', after '?', or from a whole URL", () => {
-    for (const hash of ['#lr=0.5&T=20', 'lr=0.5&T=20', '?lr=0.5&T=20', 'https://lab.example/?x=1#lr=0.5&T=20', '  #lr=0.5&T=20\n']) {
+    for (const hash of ['#v=2&lr=0.5&T=20', 'v=2&lr=0.5&T=20', '?v=2&lr=0.5&T=20', 'https://lab.example/?x=1#v=2&lr=0.5&T=20', '  #v=2&lr=0.5&T=20\n']) {
       const { config, problems, changed } = decodeShareHash(hash);
       expect(problems, hash).toEqual([]);
       expect(config).toEqual({ ...DEFAULT_CONFIG, learningRate: 0.5, unrollLength: 20 });

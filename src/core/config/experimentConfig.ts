@@ -66,6 +66,7 @@ export interface ExperimentConfig {
   discount: number;
   baselineCost: number;
   entropyCost: number;
+  entropySchedule: LrSchedule;
   rewardClip: RewardClip;
   // V-trace and off-policy correction
   correction: Correction;
@@ -315,6 +316,11 @@ const FIELDS = [
     key: 'entropyCost', group: 'loss', flag: 'entropy-cost', urlKey: 'ent', label: 'Entropy cost',
     kind: 'number', min: 0, max: 10, default: 0.01,
     doc: 'Weight of the entropy bonus that keeps the policy exploring instead of settling early on one action (IMPALA section 4.2).',
+  },
+  {
+    key: 'entropySchedule', group: 'loss', flag: 'entropy-schedule', urlKey: 'entsched', label: 'Entropy schedule',
+    kind: 'enum', choices: ['constant', 'linear'], default: 'constant',
+    doc: "'constant' keeps the entropy cost fixed, as the paper does; 'linear' anneals it to zero over `frames` like the learning rate, so that the policy explores widely early and can settle late.",
   },
   {
     key: 'rewardClip', group: 'loss', flag: 'reward-clip', urlKey: 'rclip', label: 'Reward clipping',

@@ -18,7 +18,10 @@ import {
  * `#env=minatar/breakout&lr=0.008&T=20&_hide=lr,reset`.
  *
  * - Only settings that differ from `DEFAULT_CONFIG` are written, in
- *   `CONFIG_FIELDS` order, under their short `urlKey`s.
+ *   `CONFIG_FIELDS` order, under their short `urlKey`s, after `v=` and the
+ *   link format (`SHARE_LINK_FORMAT`). A setting a link leaves out means
+ *   the default of the format it was written in (`FORMAT_DEFAULTS`), so a
+ *   link keeps its meaning when a later version of the lab changes a default.
  * - `_hide` lists controls a teacher hides in a "lesson link" (TensorFlow
  *   Playground's idea): settings by `urlKey`, UI controls by id, sorted.
  * - Decoding is lenient and never throws: unknown keys and hide ids are
@@ -61,6 +64,26 @@ export type HideableControl = ConfigKey | HideableUiControl;
 /** Every hideable control: the settings in `CONFIG_FIELDS` order, then the UI controls. `decodeShareHash` returns hidden ones in this order. */
 export const HIDEABLE_CONTROLS: readonly HideableControl[] = [...CONFIG_FIELDS.map((f) => f.key), ...HIDEABLE_UI_CONTROLS];
 
+/**
+ * The link format written. Format 1 (links without `v=`) left out the
+ * defaults of the first version of the lab; format 2 those of today's
+ * `DEFAULT_CONFIG`. Raise it, and record the old defaults in
+ * `FORMAT_DEFAULTS`, whenever a default changes.
+ */
+export const SHARE_LINK_FORMAT = 2;
+
+/** The hash parameter of the link format; no `urlKey` is 'v'. */
+export const FORMAT_PARAM = 'v';
+
+/**
+ * The defaults of each earlier format that differ from today's: what a
+ * setting left out of such a link means. Format 1: before the learning
+ * work of issue 12 tuned CartPole (frames 200,000 and entropy cost 0.01).
+ */
+export const FORMAT_DEFAULTS: Readonly<Record<number, Partial<ExperimentConfig>>> = {
+  1: { frames: 200_000, entropyCost: 0.01 },
+};
+
 /** The hash parameter that lists hidden controls; no `urlKey` starts with '_'. */
 export const HIDE_PARAM = '_hide';
 
@@ -101,9 +124,9 @@ function hideToken(control: HideableControl): string {
 }
 
 /**
- * The hash of a share link: '#' then `urlKey=value` for each setting that
- * differs from its default, then `_hide=...` when `hidden` is not empty;
- * '' when there is nothing to write. Values are written as given (decoding
+ * The hash of a share link: '#v=<format>', then `urlKey=value` for each
+ * setting that differs from its default, then `_hide=...` when `hidden` is
+ * not empty; '' when there is nothing to write (the lab's defaults). Values are written as given (decoding
  * checks them).
  */
 export function encodeShareHash(config: ExperimentConfig, hidden: readonly HideableControl[] = []): string {
@@ -114,7 +137,7 @@ export function encodeShareHash(config: ExperimentConfig, hidden: readonly Hidea
   }
   const tokens = [...new Set(hidden.map(hideToken))].sort();
   if (tokens.length > 0) parts.push(`${HIDE_PARAM}=${tokens.map(escapeText).join(',')}`);
-  return parts.length === 0 ? '' : `#${parts.join('&')}`;
+  return parts.length === 0 ? '' : `#${FORMAT_PARAM}=${SHARE_LINK_FORMAT}&${parts.join('&')}`;
 }
 
 // ---------------------------------------------------------------------------
@@ -129,6 +152,18 @@ export interface ShareHashDecoding {
   problems: string[];
   /** The settings whose value came from the link (valid, and kept after cross-field checks), in `CONFIG_FIELDS` order. */
   changed: ConfigKey[];
+}
+
+/** The format a link names with `v=`; a format this lab does not know is read as today's, with a problem. */
+function readFormat(value: string | undefined, problems: string[]): number {
+  const n = Number(value);
+  if (Number.isInteger(n) && n >= 1 && n <= SHARE_LINK_FORMAT) return n;
+  problems.push(
+    n > SHARE_LINK_FORMAT
+      ? `Link: made by a newer version of the lab (link format ${n}); it is read as format ${SHARE_LINK_FORMAT}, so settings it leaves out may differ.`
+      : `Link: the link format '${shown(value ?? '')}' is not one this lab knows; it is read as format ${SHARE_LINK_FORMAT}.`,
+  );
+  return SHARE_LINK_FORMAT;
 }
 
 /** `decodeURIComponent`, or `undefined` for malformed percent-encoding. */
@@ -218,6 +253,8 @@ export function decodeShareHash(hash: string): ShareHashDecoding {
 
   const raw: RawValues = new Map();
   const hiddenSet = new Set<HideableControl>();
+  // A link without `v=` is format 1, unless it says nothing at all (no link: today's defaults).
+  let format = body.split('&').some((part) => part !== '') ? 1 : SHARE_LINK_FORMAT;
   for (const part of body.split('&')) {
     if (part === '') continue;
     const equals = part.indexOf('=');
@@ -225,6 +262,10 @@ export function decodeShareHash(hash: string): ShareHashDecoding {
     const value = equals < 0 ? undefined : part.slice(equals + 1);
     if (key === HIDE_PARAM) {
       if (value !== undefined) readHidden(value, hiddenSet);
+      continue;
+    }
+    if (key === FORMAT_PARAM) {
+      format = readFormat(value, problems);
       continue;
     }
     const field = key === undefined ? undefined : configFieldByUrlKey(key);
@@ -242,10 +283,17 @@ export function decodeShareHash(hash: string): ShareHashDecoding {
     if (value !== undefined) given[field.key] = value;
   }
 
-  const validation = validateConfig(given);
+  // What the link left out means its format's defaults: today's, or an earlier format's where they differ.
+  const formatDefaults = FORMAT_DEFAULTS[format] ?? {};
+  const validation = validateConfig({ ...formatDefaults, ...given });
   problems.push(...validation.problems.map((p) => `Link: ${p}.`));
   const config = validation.config;
-  const changed = CONFIG_FIELDS.filter((f) => f.key in given && given[f.key] === config[f.key]).map((f) => f.key);
+  const changed = CONFIG_FIELDS.filter((f) => {
+    if (f.key in given) return given[f.key] === config[f.key];
+    // An earlier format's default that differs from today's is the link's setting too.
+    const old = formatDefaults[f.key];
+    return old !== undefined && old === config[f.key] && old !== f.default;
+  }).map((f) => f.key);
   const hidden = [...hiddenSet].sort((a, b) => (HIDE_RANK.get(a) ?? 0) - (HIDE_RANK.get(b) ?? 0));
   return { config, hidden, problems, changed };
 }

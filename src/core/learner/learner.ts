@@ -11,7 +11,7 @@ import { FlatLayout, type Optimizer } from '../optim/optimizer';
 import { RmsProp } from '../optim/rmsprop';
 import type { Batch } from './batch';
 import type { LearnerHandle } from './learnerHandle';
-import { learningRateAt } from './learningRate';
+import { entropyCostAt, learningRateAt } from './learningRate';
 
 export interface LearnerOptions {
   network: NetworkConfig;
@@ -31,6 +31,8 @@ export interface LearnerOptions {
   discount: number;
   baselineCost: number;
   entropyCost: number;
+  /** 'linear' anneals the entropy cost to zero over `totalFrames`; absent: 'constant'. */
+  entropySchedule?: 'linear' | 'constant';
   correction: Correction;
   /** rho_bar. */
   clipRhoThreshold: number;
@@ -292,7 +294,7 @@ export class Learner implements LearnerHandle {
             clipCThreshold: o.clipCThreshold,
             lambda: o.lambda,
             baselineCost: o.baselineCost,
-            entropyCost: o.entropyCost,
+            entropyCost: entropyCostAt(o.entropyCost, o.entropySchedule ?? 'constant', this.frames, o.totalFrames),
             logEpsilon: policyLogEpsilon(o.correction),
             withTargets: popart !== null,
           },

@@ -77,6 +77,7 @@ export function learnerOptionsFor(config: ExperimentConfig, spec: EnvSpec): Lear
     optimizer: config.optimizer,
     learningRate: config.learningRate,
     lrSchedule: config.lrSchedule,
+    entropySchedule: config.entropySchedule,
     totalFrames: config.frames,
     rmspropDecay: config.rmspropDecay,
     rmspropEpsilon: config.rmspropEpsilon,

@@ -43,6 +43,7 @@ export const ADVANCED_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
   'queueCapacity',
   'optimizer',
   'lrSchedule',
+  'entropySchedule',
   'rmspropDecay',
   'rmspropEpsilon',
   'maxGradNorm',
