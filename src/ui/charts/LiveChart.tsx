@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { clippedNote, clippedPoints, robustRange, type Clipped, type SeriesValues } from '../../core/telemetry/robustRange';
 import { downloadBlob, slugify } from '../download';
 
 /** One line or scatter of a chart. */
@@ -33,9 +34,16 @@ export interface LiveChartProps {
   height?: number;
   /** Fixed ends of the y axis (e.g. min 0 for a rate); the other end follows the data. */
   yRange?: { min?: number; max?: number };
+  /**
+   * 'robust': fit the y axis to the bulk of the visible points (`robustRange`),
+   * so that one early spike cannot flatten the curve; 'all' (the default):
+   * to all of them. Either way, points beyond the axis are marked at its edge
+   * and counted in a note under the plot.
+   */
+  yFit?: 'all' | 'robust';
 }
 
-interface Theme {
+export interface Theme {
   fg: string;
   grid: string;
   bg: string;
@@ -75,6 +83,66 @@ function isZoomed(u: uPlot): boolean {
   return min > xs[0]! || max < xs[xs.length - 1]!;
 }
 
+/** The y-columns as the y axis should see them: a series the user hid in the legend counts as empty. */
+function shownColumns(u: uPlot): SeriesValues[] {
+  return u.data.slice(1).map((col, k) => (u.series[k + 1]?.show === false ? [] : col));
+}
+
+/** First and last index of the points inside the x scale (all of them unless zoomed). */
+function visibleWindow(u: uPlot): { from: number; to: number } {
+  const xs = u.data[0];
+  const { min, max } = u.scales.x ?? {};
+  let from = 0;
+  let to = xs.length - 1;
+  if (min != null) while (from <= to && xs[from]! < min) from++;
+  if (max != null) while (to >= from && xs[to]! > max) to--;
+  return { from, to };
+}
+
+/** What the note under a chart says about points beyond its y axis, or null when there are none. */
+export function clippedText(clipped: Clipped): string | null {
+  const note = clippedNote(clipped, formatValue);
+  if (note === null) return null;
+  const where = clipped.below === 0 ? '▲ at the top edge' : clipped.above === 0 ? '▼ at the bottom edge' : '▲ and ▼ at the edges';
+  return `${note}, marked ${where}`;
+}
+
+/**
+ * Marks each visible point beyond the y axis with a triangle at the edge it
+ * lies beyond (pointing out of the plot, in its series' colour, outlined in
+ * the text colour), and returns them all.
+ */
+function markClipped(u: uPlot, series: readonly ChartSeries[], theme: Theme): Clipped | null {
+  const { min, max } = u.scales.y ?? {};
+  if (min == null || max == null || u.data[0].length === 0) return null;
+  const clipped = clippedPoints(shownColumns(u), min, max, visibleWindow(u));
+  if (clipped.clipped.length === 0) return clipped;
+  const ratio = u.ctx.canvas.width / Math.max(1, u.width);
+  const size = 4 * ratio;
+  const { left, top, width, height } = u.bbox;
+  const ctx = u.ctx;
+  ctx.save();
+  ctx.lineWidth = ratio;
+  ctx.strokeStyle = theme.fg;
+  ctx.setLineDash([]);
+  for (const p of clipped.clipped) {
+    const x = u.valToPos(u.data[0][p.index]!, 'x', true);
+    if (x < left - 1 || x > left + width + 1) continue;
+    const tip = p.value > max ? top + ratio : top + height - ratio;
+    const base = p.value > max ? tip + 1.6 * size : tip - 1.6 * size;
+    ctx.beginPath();
+    ctx.moveTo(x, tip);
+    ctx.lineTo(x - size, base);
+    ctx.lineTo(x + size, base);
+    ctx.closePath();
+    ctx.fillStyle = series[p.series]?.color ?? theme.fg;
+    ctx.fill();
+    ctx.stroke();
+  }
+  ctx.restore();
+  return clipped;
+}
+
 const SVG = 'http://www.w3.org/2000/svg';
 
 /** A legend key drawn as the series is (its dash pattern, or a point), then its label. */
@@ -95,21 +163,40 @@ function legendLabel(s: ChartSeries): HTMLElement {
   return key;
 }
 
-function toOptions(config: ChartConfig, width: number, theme: { current: Theme }): uPlot.Options {
-  const { xLabel, yLabel, series, height, yRange } = config;
+/**
+ * The y scale of a chart: fixed ends where `yRange` fixes them, the other
+ * ends fitted to the visible points, all of them or (`yFit: 'robust'`) their
+ * bulk.
+ */
+export function yScale({ yRange, yFit }: Pick<ChartConfig, 'yRange' | 'yFit'>): uPlot.Scale {
+  return {
+    range: (u, min, max) => {
+      if (yFit === 'robust') {
+        // uPlot has set each series' idxs to the x window being ranged (the x scale itself is set after).
+        const [from, to] = u.series[1]?.idxs ?? [0, u.data[0].length - 1];
+        const fit = robustRange(shownColumns(u), { from, to, min: yRange?.min, max: yRange?.max });
+        if (fit) return [fit.min, fit.max];
+      }
+      const [lo, hi] = uPlot.rangeNum(min, max, 0.1, true);
+      return [yRange?.min ?? lo, yRange?.max ?? hi];
+    },
+  };
+}
+
+/** A draw hook that marks the visible points beyond the y axis (`markClipped`) and tells `onClipped` about them (null before there is data). */
+export function clipMarkerHook(series: readonly ChartSeries[], theme: { current: Theme }, onClipped: (clipped: Clipped | null) => void): (u: uPlot) => void {
+  return (u) => onClipped(markClipped(u, series, theme.current));
+}
+
+/** The uPlot options of a chart; `onClipped` hears after every draw about the points beyond the y axis. */
+function toOptions(config: ChartConfig, width: number, theme: { current: Theme }, onClipped: (clipped: Clipped | null) => void): uPlot.Options {
+  const { xLabel, yLabel, series, height } = config;
   const axis = { stroke: () => theme.current.fg, grid: { stroke: () => theme.current.grid, width: 1 }, ticks: { stroke: () => theme.current.grid, width: 1 } };
   return {
     width,
     height,
-    scales: {
-      x: { time: false },
-      y: {
-        range: (_u, min, max) => {
-          const [lo, hi] = uPlot.rangeNum(min, max, 0.1, true);
-          return [yRange?.min ?? lo, yRange?.max ?? hi];
-        },
-      },
-    },
+    scales: { x: { time: false }, y: yScale(config) },
+    hooks: { draw: [clipMarkerHook(series, theme, onClipped)] },
     axes: [
       { ...axis, label: xLabel, values: (_u, splits) => splits.map((v) => compact.format(v)) },
       { ...axis, label: yLabel, size: yAxisSize },
@@ -142,7 +229,7 @@ function toOptions(config: ChartConfig, width: number, theme: { current: Theme }
 const emptyData = (series: number): uPlot.AlignedData => [[], ...Array.from({ length: series }, () => [])];
 
 /** Draws the chart on a white canvas with its title and a legend, for download. */
-function composePng(u: uPlot, title: string, series: readonly ChartSeries[]): HTMLCanvasElement {
+function composePng(u: uPlot, title: string, series: readonly ChartSeries[], note: string | null): HTMLCanvasElement {
   const plot = u.ctx.canvas;
   const ratio = plot.width / Math.max(1, u.width);
   const pad = 12 * ratio;
@@ -168,7 +255,8 @@ function composePng(u: uPlot, title: string, series: readonly ChartSeries[]): HT
   }
   const titleHeight = 28 * ratio;
   const legendTop = pad + titleHeight;
-  const plotTop = legendTop + rows.length * rowHeight + 6 * ratio;
+  const noteTop = legendTop + rows.length * rowHeight;
+  const plotTop = noteTop + (note ? rowHeight : 0) + 6 * ratio;
   out.width = plot.width;
   out.height = Math.ceil(plotTop + plot.height + pad);
   ctx.fillStyle = LIGHT.bg;
@@ -202,18 +290,23 @@ function composePng(u: uPlot, title: string, series: readonly ChartSeries[]): HT
       ctx.fillText(s.label, left + swatch + 6 * ratio, y);
     }
   });
+  if (note) {
+    ctx.fillStyle = LIGHT.fg;
+    ctx.fillText(note, pad, noteTop + rowHeight / 2);
+  }
   ctx.drawImage(plot, 0, plotTop);
   return out;
 }
 
 /** What the uPlot instance is built from; serialised to decide when to rebuild it. */
-interface ChartConfig {
+export interface ChartConfig {
   title: string;
   xLabel: string;
   yLabel: string;
   series: readonly ChartSeries[];
   height: number;
   yRange: { min?: number; max?: number } | undefined;
+  yFit: 'all' | 'robust';
 }
 
 /**
@@ -222,14 +315,15 @@ interface ChartConfig {
  * through `subscribe`, coalesced to at most one `setData` per animation
  * frame, without re-rendering React. It follows its container's width.
  */
-export function LiveChart({ chartId, title, xLabel, yLabel, series, getData, subscribe, height = 220, yRange }: LiveChartProps) {
+export function LiveChart({ chartId, title, xLabel, yLabel, series, getData, subscribe, height = 220, yRange, yFit = 'all' }: LiveChartProps) {
   const hostRef = useRef<HTMLDivElement>(null);
+  const noteRef = useRef<HTMLParagraphElement>(null);
   const plotRef = useRef<uPlot | null>(null);
   const getDataRef = useRef<(() => uPlot.AlignedData) | null>(null);
   const exportRef = useRef<(() => void) | null>(null);
 
   // Series arrays are often rebuilt by the parent: compare them by value.
-  const configKey = JSON.stringify({ title, xLabel, yLabel, series, height, yRange } satisfies ChartConfig);
+  const configKey = JSON.stringify({ title, xLabel, yLabel, series, height, yRange, yFit } satisfies ChartConfig);
 
   useEffect(() => {
     const host = hostRef.current;
@@ -238,7 +332,18 @@ export function LiveChart({ chartId, title, xLabel, yLabel, series, getData, sub
     const theme = { current: readTheme(host) };
     const initial = getDataRef.current?.();
     const data = initial && initial.length === config.series.length + 1 ? initial : emptyData(config.series.length);
-    const plot = new uPlot(toOptions(config, Math.max(160, host.clientWidth), theme), data, host);
+    // The note of a chart this effect replaces is out of date: the new chart fills it in after its first draw.
+    let note: string | null = null;
+    if (noteRef.current) noteRef.current.textContent = '';
+    const onClipped = (clipped: Clipped | null) => {
+      const text = clipped && clippedText(clipped);
+      const el = noteRef.current;
+      if (text === note || !el) return;
+      note = text;
+      el.textContent = text ?? '';
+      el.dataset.clipped = String(clipped ? clipped.below + clipped.above : 0);
+    };
+    const plot = new uPlot(toOptions(config, Math.max(160, host.clientWidth), theme, onClipped), data, host);
     plot.ctx.canvas.setAttribute('aria-hidden', 'true');
     host.dataset.empty = String(data[0].length === 0);
     plotRef.current = plot;
@@ -264,7 +369,7 @@ export function LiveChart({ chartId, title, xLabel, yLabel, series, getData, sub
       let canvas: HTMLCanvasElement;
       try {
         plot.batch(() => plot.redraw(false, true));
-        canvas = composePng(plot, config.title, config.series);
+        canvas = composePng(plot, config.title, config.series, note);
       } finally {
         theme.current = own;
         plot.batch(() => plot.redraw(false, true));
@@ -312,12 +417,14 @@ export function LiveChart({ chartId, title, xLabel, yLabel, series, getData, sub
   }, [getData, subscribe]);
 
   return (
-    <figure className="live-chart" data-chart={chartId} aria-label={`${title}: ${yLabel} against ${xLabel}`}>
+    <figure className="live-chart" data-chart={chartId} data-y-fit={yFit} aria-label={`${title}: ${yLabel} against ${xLabel}`}>
       <figcaption className="live-chart-title">{title}</figcaption>
       <button type="button" className="live-chart-png" onClick={() => exportRef.current?.()}>
         Download<span className="visually-hidden"> {title} chart as</span> PNG
       </button>
       <div ref={hostRef} className="live-chart-plot" />
+      {/* Filled in by the chart after each draw (empty, and hidden, while nothing is beyond the axis). */}
+      <p ref={noteRef} className="live-chart-note" />
     </figure>
   );
 }

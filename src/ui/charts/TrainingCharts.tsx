@@ -49,21 +49,44 @@ const TERM_LABELS: { readonly [C in HistoryChart]: LabelsFor<(typeof HISTORY_CHA
   normalisedScore: ['mean', 'median'],
 };
 
-interface ChartSpec {
+export interface ChartSpec {
   id: ChartId;
   data: HistoryChart;
   title: string;
   yLabel: string;
   yRange?: { min?: number; max?: number };
+  /** How the y axis fits the points (LiveChart's `yFit`): all of them, or their bulk with the rest marked at the edge. */
+  yFit: 'all' | 'robust';
 }
 
-const CHARTS: readonly ChartSpec[] = [
-  { id: 'chart.return', data: 'return', title: 'Episode return', yLabel: 'return' },
-  { id: 'chart.fps', data: 'fps', title: 'Throughput', yLabel: 'frames per second', yRange: { min: 0 } },
-  { id: 'chart.lag', data: 'lag', title: 'Policy lag', yLabel: 'updates behind learner', yRange: { min: 0 } },
-  { id: 'chart.loss', data: 'loss', title: 'Loss terms', yLabel: 'loss (sum over T×B)' },
-  { id: 'chart.entropy', data: 'entropy', title: 'Policy entropy', yLabel: 'nats per step', yRange: { min: 0 } },
-  { id: 'chart.clippedRho', data: 'clippedRho', title: 'Clipped importance weights', yLabel: 'share of ρ above ρ̄', yRange: { min: 0 } },
+/**
+ * The charts, and how each one's y axis fits its points. 'robust' (see
+ * core/telemetry/robustRange) leaves out far outliers, marked at the edge and
+ * counted in a note, only where one wild value would otherwise flatten what
+ * a student reads from the chart:
+ * - return: all. Rising returns are the point, the best episodes are real
+ *   results (not glitches), and the raw points' spread is what the chart shows.
+ * - fps: robust. What matters is the steady throughput; one odd early
+ *   measurement (a short first interval, a stall) would squash it.
+ * - lag: robust. The usual lag is what settings change; a one-off stall
+ *   (a compile, a background tab) gives a max far above it. Its value stays
+ *   in the note.
+ * - loss: robust. The first updates' terms can be thousands of times the
+ *   later ones (about 50,000 against values near 0 on Breakout), leaving the
+ *   rest of the run a flat line.
+ * - entropy, clipped ρ: all. Both are bounded (0 to ln |A|, and a share of
+ *   0 to 1) and change smoothly: their early values are the story (the
+ *   policy narrowing), not outliers.
+ * The per-game charts of a suite show mean returns, as the return chart
+ * does: all.
+ */
+export const CHARTS: readonly ChartSpec[] = [
+  { id: 'chart.return', data: 'return', title: 'Episode return', yLabel: 'return', yFit: 'all' },
+  { id: 'chart.fps', data: 'fps', title: 'Throughput', yLabel: 'frames per second', yRange: { min: 0 }, yFit: 'robust' },
+  { id: 'chart.lag', data: 'lag', title: 'Policy lag', yLabel: 'updates behind learner', yRange: { min: 0 }, yFit: 'robust' },
+  { id: 'chart.loss', data: 'loss', title: 'Loss terms', yLabel: 'loss (sum over T×B)', yFit: 'robust' },
+  { id: 'chart.entropy', data: 'entropy', title: 'Policy entropy', yLabel: 'nats per step', yRange: { min: 0 }, yFit: 'all' },
+  { id: 'chart.clippedRho', data: 'clippedRho', title: 'Clipped importance weights', yLabel: 'share of ρ above ρ̄', yRange: { min: 0 }, yFit: 'all' },
 ];
 
 /**
@@ -263,6 +286,7 @@ export function TrainingCharts({ histories, hidden }: TrainingChartsProps) {
               getData={getData}
               subscribe={subscribe}
               yRange={spec.yRange}
+              yFit={spec.yFit}
             />
           ))}
       </div>
