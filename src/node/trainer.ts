@@ -1,15 +1,20 @@
 import { Presets, SingleBar } from 'cli-progress';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExperimentConfig } from '../core/config/experimentConfig';
+import { presetById } from '../core/config/presets';
+import { envInfo } from '../core/envs/envInfo';
 import type { EnvSpec } from '../core/envs/types';
 import { Learner } from '../core/learner/learner';
 import { checkpointOf, decodeCheckpoint, encodeCheckpoint, type Checkpoint, type CheckpointRun } from '../core/persistence/checkpoint';
-import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../core/training/fromConfig';
+import { actorOptionsFor, envSpecFor, learnerOptionsFor, tasksOf } from '../core/training/fromConfig';
 import { InProcessActor } from '../core/training/inProcessActor';
 import type { MetricsRecord } from '../core/telemetry/metrics';
 import { runScores, singlesSummary } from '../core/telemetry/runScores';
 import { newRunProgress, TrainingRun, type ActorHandle, type Scheduler } from '../core/training/trainingRun';
+import { writeFileAtomic } from './atomicFile';
+import { writeComparison, writeLearningCurve } from './curveFiles';
+import { EpisodeLog } from './episodeLog';
 import { parseTrainArgs, type TrainerOptions } from './cli/parseTrainArgs';
 import { useWasmBackend } from './tfWasm';
 import { WorkerActor } from './workerActor';
@@ -19,10 +24,15 @@ import { WorkerActor } from './workerActor';
  * in worker threads, writing to `--out`:
  *   config.json      the resolved config, trainer options and environment
  *   metrics.jsonl    one `MetricsRecord` per learner update, appended as the run goes
+ *   episodes.jsonl   finished episodes' returns (a bounded sample, `EpisodeLog`), appended too
+ *   learning-curve.svg  mean100 and the episodes' returns against frames, drawn
+ *                    from the two files above when the run ends, however it ends
  *   checkpoint.json  the model (`encodeCheckpoint`) and where the run stood,
  *                    every `--checkpoint-every` updates, every
  *                    `--checkpoint-seconds` and at the end; replaced atomically
  * `--resume DIR` continues such a run from its checkpoint (see `resumeFrom`).
+ * A comparison preset trains its runs into DIR/<run> and draws them together
+ * in DIR/comparison.svg.
  */
 
 /** Where the trainer writes; the CLI passes the process's streams, tests their own. */
@@ -69,22 +79,32 @@ export async function runTrainer(argv: readonly string[], io: TrainerIo): Promis
       }
       const runs = args.comparison ?? [{ label: '', config: args.config }];
       const results: { label: string; config: ExperimentConfig; last: MetricsRecord | null; wallSeconds: number }[] = [];
+      /** The comparison's runs begun so far, for comparison.svg. */
+      const begun: { label: string; config: ExperimentConfig; dir: string }[] = [];
+      let code = EXIT_OK;
       for (const [i, run] of runs.entries()) {
         const out = args.comparison ? join(args.trainer.out, runDirName(run.label)) : args.trainer.out;
         if (args.comparison) io.stdout.write(`\n== Run ${i + 1} of ${runs.length}: ${run.label} (${run.config.env}, ${count(run.config.frames)} frames) -> ${out}\n`);
         let outcome: TrainOutcome;
         try {
-          outcome = await train(run.config, { ...args.trainer, out }, io);
+          outcome = await train(run.config, { ...args.trainer, out }, io, undefined, run.label);
         } catch (e) {
           // Setting up failed (the output directory, the backend): the message says what.
           io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
           return EXIT_FAILED;
         }
-        if (outcome.code !== EXIT_OK) return outcome.code;
+        begun.push({ label: run.label, config: run.config, dir: out });
+        code = outcome.code;
+        if (code !== EXIT_OK) break;
         results.push({ label: run.label, config: run.config, last: outcome.last, wallSeconds: outcome.wallSeconds });
       }
-      if (args.comparison) io.stdout.write(comparisonTable(results));
-      return EXIT_OK;
+      if (args.comparison) {
+        // Also after an interrupted or failed run: the runs so far, that one as far as it got.
+        const title = presetById(args.trainer.preset)?.title ?? 'Comparison';
+        drawPicture(io, () => writeComparison(args.trainer.out, `${title}, seed ${args.config.seed}`, begun));
+        if (code === EXIT_OK) io.stdout.write(comparisonTable(results));
+      }
+      return code;
     }
     default: {
       const unreachable: never = args;
@@ -140,7 +160,11 @@ export function resumeFrom(dir: string): ResumePoint {
   return { checkpoint: { ...checkpoint, run: checkpoint.run }, deterministic, header };
 }
 
-async function train(config: ExperimentConfig, options: TrainerOptions, io: TrainerIo, from?: ResumePoint): Promise<TrainOutcome> {
+/**
+ * Trains one run into `options.out`. `label`: a comparison run's legend
+ * (kept in config.json, so that a resumed run's picture keeps its title).
+ */
+async function train(config: ExperimentConfig, options: TrainerOptions, io: TrainerIo, from?: ResumePoint, label = ''): Promise<TrainOutcome> {
   const backend = await useWasmBackend();
   const spec = envSpecFor(config);
   const learner = new Learner(learnerOptionsFor(config, spec));
@@ -161,6 +185,7 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
     if (config.replayShare > 0) io.stdout.write('The experience replay buffer starts empty again, so this run does not continue exactly as one never stopped would.\n');
   }
   const header = {
+    ...(label !== '' ? { label } : {}),
     config,
     trainer: options,
     network: learner.network.config,
@@ -174,6 +199,16 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
   const output = from
     ? resumeOutput(options.out, { ...from.header, resumedAt: [...(Array.isArray(from.header.resumedAt) ? from.header.resumedAt : []), { at: header.startedAt, version: learner.version, frames: learner.framesSeen, node: header.node }] }, learner.version)
     : openOutput(options.out, header);
+  const suite = tasksOf(config).length > 0;
+  let episodeLog: EpisodeLog;
+  try {
+    episodeLog = from ? EpisodeLog.resume(options.out, { frames: learner.framesSeen, episodes: from.checkpoint.run.progress.episodes }, suite) : EpisodeLog.create(options.out, suite);
+  } catch (e) {
+    output.close();
+    learner.dispose();
+    throw e;
+  }
+  const title = curveTitle(config, label !== '' ? label : typeof from?.header.label === 'string' ? from.header.label : '');
 
   let run: TrainingRun | undefined;
   let progress: Progress | undefined;
@@ -215,6 +250,7 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
       actorTimeoutMs: 60_000,
       replaceActor: (index) => WorkerActor.create(actorOptionsFor(config, spec, index)),
       onActorRestart: (index, reason) => io.stderr.write(`actor ${index} replaced: ${reason}\n`),
+      onEpisodes: (returns, _lengths, frames, taskIds) => episodeLog.add(returns, frames, taskIds),
       onUpdate: (record) => {
         output.appendMetrics(record);
         summary.add(record);
@@ -237,6 +273,7 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
     progress?.stop();
     await Promise.allSettled((run?.currentActors ?? actors).map(async (a) => a.dispose()));
     output.close();
+    episodeLog.close();
   }
   const wallSeconds = (scheduler.now() - t0) / 1000;
 
@@ -247,8 +284,9 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
     failure ??= e;
   }
   learner.dispose();
+  const drawn = drawPicture(io, () => writeLearningCurve(options.out, title));
 
-  io.stdout.write(summary.text({ wallSeconds, interrupted, outDir: options.out }));
+  io.stdout.write(summary.text({ wallSeconds, interrupted, outDir: options.out, drawn }));
   if (failure !== undefined) {
     io.stderr.write(`error: training failed: ${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}\n`);
     return { code: EXIT_FAILED, last: summary.last, wallSeconds };
@@ -333,17 +371,21 @@ function resumeOutput(dir: string, header: object, version: number): ReturnType<
   };
 }
 
-/** Writes a file so that readers see the old or the new content, never a part: a synced temporary file, renamed over. */
-function writeFileAtomic(path: string, text: string): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  const fd = openSync(temporary, 'w');
+/** A run's picture title: 'MinAtar Breakout, seed 1', after a comparison run's label. */
+function curveTitle(config: ExperimentConfig, label: string): string {
+  const what = `${envInfo(config.env)?.displayName ?? config.env}, seed ${config.seed}`;
+  return label !== '' ? `${label}: ${what}` : what;
+}
+
+/** Draws a picture and says whether it did; one that cannot be written is a warning, not a failed run (what it is drawn from is on disk). */
+function drawPicture(io: TrainerIo, draw: () => void): boolean {
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    draw();
+    return true;
+  } catch (e) {
+    io.stderr.write(`warning: could not draw a picture: ${e instanceof Error ? e.message : String(e)}\n`);
+    return false;
   }
-  renameSync(temporary, path);
 }
 
 /** Checkpoints the learner, one write at a time. */
@@ -404,7 +446,7 @@ class SummaryTracker {
     if (mean !== null && (this.best === null || mean > this.best.value)) this.best = { value: mean, frames: record.frames };
   }
 
-  text(run: { wallSeconds: number; interrupted: boolean; outDir: string }): string {
+  text(run: { wallSeconds: number; interrupted: boolean; outDir: string; drawn: boolean }): string {
     const r = this.last;
     const frames = r?.frames ?? 0;
     // The run's own clock: from the first weights published to the last update (actor start-up excluded).
@@ -414,7 +456,7 @@ class SummaryTracker {
         `(${count(trainingSeconds > 0 ? frames / trainingSeconds : 0)} frames/s over ${trainingSeconds.toFixed(1)} s of training).`,
       `episodeReturnMean100: ${formatMean(r?.episodeReturnMean100 ?? null)}${this.best ? ` (best ${formatMean(this.best.value)} at frame ${count(this.best.frames)})` : ''}.`,
       ...(r?.tasks ? taskSummaryLines(r) : []),
-      `Wrote config.json, metrics.jsonl and checkpoint.json to ${run.outDir}`,
+      `Wrote config.json, metrics.jsonl, episodes.jsonl, ${run.drawn ? 'learning-curve.svg ' : ''}and checkpoint.json to ${run.outDir}`,
     ];
     return `${lines.join('\n')}\n`;
   }

@@ -15,8 +15,9 @@ import { getNetworkWeights } from '../../src/core/model/weights';
 import { envSpecFor, networkFor, networkSpecFor } from '../../src/core/training/fromConfig';
 import type { MetricsRecord } from '../../src/core/telemetry/metrics';
 import { useWasmBackend } from '../../src/node/tfWasm';
-import { runTrainer } from '../../src/node/trainer';
+import { runDirName, runTrainer } from '../../src/node/trainer';
 import { WorkerActor } from '../../src/node/workerActor';
+import { closeTo, readCurveSvg } from '../support/svgCurves';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** The tsx CLI, as `npm run train` runs it. */
@@ -79,7 +80,7 @@ describe('npm run train (the CLI as a child process)', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Finished: 3,\d{3} frames/m);
     // Nothing half-written is left behind.
-    expect(readdirSync(out).sort()).toEqual(['checkpoint.json', 'config.json', 'metrics.jsonl']);
+    expect(readdirSync(out).sort()).toEqual(['checkpoint.json', 'config.json', 'episodes.jsonl', 'learning-curve.svg', 'metrics.jsonl']);
 
     const metrics = readMetrics(out);
     expect(metrics.length).toBeGreaterThanOrEqual(1);
@@ -137,7 +138,19 @@ describe('npm run train (the CLI as a child process)', () => {
     const { code, stdout, stderr } = await train(['--preset', 'ablation', '--frames', '800', '--actors', '1', '--quiet', '--out', out]);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['no-correction', 'no-correction-replay', 'v-trace', 'v-trace-replay']);
+    expect(readdirSync(out).sort()).toEqual(['comparison.svg', 'no-correction', 'no-correction-replay', 'v-trace', 'v-trace-replay']);
+    expect(readdirSync(join(out, 'v-trace'))).toContain('learning-curve.svg');
+    // One line per run, of its mean100 (all four play CartPole), in the preset's order.
+    const { panels } = readCurveSvg(readFileSync(join(out, 'comparison.svg'), 'utf8'));
+    expect(panels).toHaveLength(1);
+    const runs = ['V-trace', 'No correction', 'V-trace + replay', 'No correction + replay'];
+    expect(panels[0]!.legend.map((l) => l.replace(/ \(none yet\)$/, ''))).toEqual(runs);
+    for (const line of panels[0]!.lines) {
+      const means = readMetrics(join(out, runDirName(line.label)))
+        .filter((r) => r.episodeReturnMean100 !== null)
+        .map((r): [number, number] => [r.frames, r.episodeReturnMean100!]);
+      expect(closeTo(line.runs.flat(), means.length === 1 ? [means[0]!, means[0]!] : means, panels[0]!.tolerance)).toBeNull();
+    }
     expect(JSON.parse(readFileSync(join(out, 'no-correction', 'config.json'), 'utf8'))).toMatchObject({ config: { correction: 'none', policyLag: 8, frames: 800, replayShare: 0 } });
     expect(JSON.parse(readFileSync(join(out, 'v-trace-replay', 'config.json'), 'utf8'))).toMatchObject({ config: { correction: 'vtrace', policyLag: 8, frames: 800, replayShare: 0.5 } });
     expect(stdout).toMatch(/^Comparison/m);
@@ -182,6 +195,8 @@ describe('runTrainer (in-process)', () => {
     expect(metrics.length).toBe(1);
     const checkpoint = decodeCheckpoint(readFileSync(join(out, 'checkpoint.json'), 'utf8'));
     expect(checkpoint).toMatchObject({ version: 1, frames: metrics[0]!.frames });
+    // The picture is drawn however the run ends.
+    expect(readdirSync(out)).toContain('learning-curve.svg');
   });
 
   it('reports an output directory it cannot create in one line and returns 1', async () => {

@@ -83,6 +83,9 @@ describe('npm run train -- --resume', () => {
     // A record written after the checkpoint (a process killed between the two) is dropped on resume and learned again.
     const extra = { ...readMetrics(parts).at(-1)!, updates: stoppedAt + 1 };
     writeFileSync(join(parts, 'metrics.jsonl'), `${readFileSync(join(parts, 'metrics.jsonl'), 'utf8')}${JSON.stringify(extra)}\n{"frames": 1`);
+    // So is an episode counted after it.
+    const checkpointFrames = decodeCheckpoint(readFileSync(join(parts, 'checkpoint.json'), 'utf8')).frames;
+    writeFileSync(join(parts, 'episodes.jsonl'), `${readFileSync(join(parts, 'episodes.jsonl'), 'utf8')}${JSON.stringify({ episode: extra.episodes, frames: checkpointFrames + 1, return: 1 })}\n{"episo`);
 
     const resumed = await trainInProcess(['--resume', parts], parts);
     expect(resumed.stderr).toBe('');
@@ -93,6 +96,9 @@ describe('npm run train -- --resume', () => {
     const got = readMetrics(parts);
     expect(got.map((r) => r.updates)).toEqual(expected.map((r) => r.updates));
     expect(got.map(learned)).toEqual(expected.map(learned));
+    // The raw episodes kept, and so the picture drawn from the files, are those of the run never stopped.
+    expect(readFileSync(join(parts, 'episodes.jsonl'), 'utf8')).toBe(readFileSync(join(whole, 'episodes.jsonl'), 'utf8'));
+    expect(readFileSync(join(parts, 'learning-curve.svg'), 'utf8')).toBe(readFileSync(join(whole, 'learning-curve.svg'), 'utf8'));
     // Training time continues from where it stopped, never going back.
     for (let i = 1; i < got.length; i++) expect(got[i]!.wallSeconds).toBeGreaterThanOrEqual(got[i - 1]!.wallSeconds);
 

@@ -53,8 +53,8 @@ export interface TrainingRunOptions {
   onActorRestart?: (index: number, reason: string) => void;
   /** Called with each newly published version and its weights (do not modify them). */
   onPublish?: (version: number, weights: readonly Float32Array[]) => void;
-  /** Called with the episodes that finished in each batch, and the learner's frame count after it. */
-  onEpisodes?: (returns: readonly number[], lengths: readonly number[], frames: number) => void;
+  /** Called with the episodes that finished in each batch, the learner's frame count after it, and each episode's task id (0 for a single environment). */
+  onEpisodes?: (returns: readonly number[], lengths: readonly number[], frames: number, taskIds: readonly number[]) => void;
   /**
    * Makes a learner to take over after the current one failed (an update or
    * a read-back rejected, or `learnerFailed()` was called: a lost GPU device,
@@ -511,7 +511,7 @@ export class TrainingRun {
     const t4 = scheduler.now();
     this.metrics.addEpisodes(batch.episodeReturns, batch.episodeLengths, batch.episodeTaskIds);
     this.metrics.addTaskFrames(batch.T, batch.taskIds.subarray(0, batch.freshCols));
-    if (batch.episodeReturns.length > 0) this.options.onEpisodes?.(batch.episodeReturns, batch.episodeLengths, learner.framesSeen);
+    if (batch.episodeReturns.length > 0) this.options.onEpisodes?.(batch.episodeReturns, batch.episodeLengths, learner.framesSeen, batch.episodeTaskIds);
     const record = this.metrics.record({
       frames: learner.framesSeen,
       result,

@@ -86,7 +86,7 @@ const PRESET: EnumSpec = { kind: 'enum', choices: PRESETS.map((p) => p.id), defa
 const TRAINER_FLAGS: readonly TrainerFlag[] = [
   {
     key: 'out', flag: 'out', placeholder: 'DIR', spec: OUT, shownDefault: 'runs/<env-name>-seed<seed>',
-    doc: 'Directory for the metrics log, the configuration and checkpoints.',
+    doc: 'Directory for the metrics log, the configuration, checkpoints and the learning-curve picture (learning-curve.svg).',
   },
   {
     key: 'logEvery', flag: 'log-every', placeholder: 'SECONDS', spec: LOG_EVERY,
@@ -102,11 +102,11 @@ const TRAINER_FLAGS: readonly TrainerFlag[] = [
   },
   {
     key: 'resume', flag: 'resume', placeholder: 'DIR', spec: RESUME, shownDefault: 'none',
-    doc: "Continue the run in DIR (written by an earlier `npm run train`) from its checkpoint.json: its settings, weights, optimiser state, counters and learning-rate schedule, appending to its metrics.jsonl from the checkpoint's update on. Its settings cannot be changed (no experiment flags, no --out); a deterministic run continues exactly as if it had never stopped (except that an experience replay buffer starts empty).",
+    doc: "Continue the run in DIR (written by an earlier `npm run train`) from its checkpoint.json: its settings, weights, optimiser state, counters and learning-rate schedule, appending to its metrics.jsonl and episodes.jsonl from the checkpoint's update on (learning-curve.svg is drawn again over the whole run). Its settings cannot be changed (no experiment flags, no --out); a deterministic run continues exactly as if it had never stopped (except that an experience replay buffer starts empty).",
   },
   {
     key: 'preset', flag: 'preset', placeholder: 'ID', spec: PRESET, shownDefault: 'none',
-    doc: `Start from one of the lab's presets (${PRESETS.map((p) => p.id).join(', ')}); other flags override its settings. A comparison preset (ablation, multitask) trains each of its runs in turn, into DIR/<run>, and ends with a table comparing them.`,
+    doc: `Start from one of the lab's presets (${PRESETS.map((p) => p.id).join(', ')}); other flags override its settings. A comparison preset (ablation, multitask) trains each of its runs in turn, into DIR/<run>, and ends with a table comparing them and a picture of their curves, DIR/comparison.svg.`,
   },
   { key: 'quiet', flag: 'quiet', spec: SWITCH, doc: 'No progress bar.' },
   {
