@@ -271,6 +271,8 @@ export class Learner implements LearnerHandle {
     const behaviourLogProbs = behaviourActionLogProbs(batch.behaviourLogits, batch.actions, A);
     // The objective appends v_s under PopArt (for its statistics) and, always, what the V-trace inspector shows.
     const readout = { withTargets: popart !== null, withInspection: true };
+    // The version of the weights this update computes pi and V with.
+    const weightsVersion = this.updates;
 
     const tStart = now();
     const { objective, clipped } = tf.tidy(() => {
@@ -335,19 +337,6 @@ export class Learner implements LearnerHandle {
     const gradNorm = values[0]!;
     const [totalLoss, policyGradientLoss, baselineLoss, entropyLoss, clippedRhoFraction] = Array.from(read.terms);
     const applied = Number.isFinite(totalLoss!) && Number.isFinite(gradNorm);
-    this.inspection = recordBatchInspection(
-      batch,
-      {
-        version: this.updates,
-        applied,
-        rewards,
-        behaviourActionLogProbs: behaviourLogProbs,
-        targetActionLogProbs: read.targetActionLogProbs!,
-        values: read.values!,
-        truncatedValues: values.subarray(objectiveEnd),
-      },
-      { correction: o.correction, discount: o.discount, clipRhoThreshold: o.clipRhoThreshold, clipPgRhoThreshold: o.clipPgRhoThreshold, clipCThreshold: o.clipCThreshold, lambda: o.lambda },
-    );
     const tGradients = now();
     if (applied) {
       this.optimizer.applyFlat(clipped, learningRate);
@@ -359,6 +348,20 @@ export class Learner implements LearnerHandle {
       popart.preserveOutputs(this.network.valueHead, before);
     }
     const tApplied = now();
+    // What the V-trace inspector shows of this update (copies: the record owns its arrays).
+    this.inspection = recordBatchInspection(
+      batch,
+      {
+        version: weightsVersion,
+        applied,
+        rewards,
+        behaviourActionLogProbs: behaviourLogProbs,
+        targetActionLogProbs: read.targetActionLogProbs!,
+        values: read.values!,
+        truncatedValues: values.subarray(objectiveEnd),
+      },
+      { correction: o.correction, discount: o.discount, clipRhoThreshold: o.clipRhoThreshold, clipPgRhoThreshold: o.clipPgRhoThreshold, clipCThreshold: o.clipCThreshold, lambda: o.lambda },
+    );
     this.frames += batch.frames;
     tf.dispose([objective, clipped]);
     return {
