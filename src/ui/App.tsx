@@ -16,6 +16,7 @@ import { PresetPicker } from './settings/PresetPicker';
 import { TrainingCharts } from './charts/TrainingCharts';
 import { SuiteScores } from './components/SuiteScores';
 import { ReplayViewer } from './replay/ReplayViewer';
+import { VtraceInspectorPanel } from './inspector/VtraceInspectorPanel';
 import { EnvViewer } from './EnvViewer';
 
 /** The lab's page: a thin React view over the framework-free Lab store. */
@@ -49,7 +50,7 @@ export function App() {
     const hash = lab.shareHash();
     const url = `${location.pathname}${location.search}${hash}`;
     if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(null, '', url);
-  }, [lab, state.config, state.hidden]);
+  }, [lab, state.config, state.hidden, state.open]);
 
   const running = state.status === 'running' || state.status === 'paused' || state.status === 'starting';
   return (
@@ -107,6 +108,7 @@ export function App() {
               <TrainingCharts histories={state.histories} hidden={state.hidden as ReadonlySet<string>} />
             </section>
           )}
+          <VtraceInspectorPanel lab={lab} state={state} />
           {!isHidden('replay') && (
             <section className="panel" aria-labelledby="replay-title">
               <h2 id="replay-title">Watch the agent</h2>

@@ -41,6 +41,8 @@ const api = {
     return Comlink.transfer(state, buffers);
   },
   restore: (state: LearnerState) => ready().restore(state),
+  // Copied across (structured clone), not transferred: the learner keeps its record.
+  lastBatchInspection: () => ready().lastBatchInspection(),
 };
 
 export type LearnerWorkerApi = typeof api;

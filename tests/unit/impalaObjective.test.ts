@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { computeTargets, CORRECTIONS, policyLogEpsilon, type Correction } from '../../src/core/agent/corrections';
-import { actionMask, behaviourActionLogProbs, impalaObjective, objectiveTotal, OBJECTIVE_TERMS } from '../../src/core/agent/impalaObjective';
+import { actionMask, behaviourActionLogProbs, impalaObjective, objectiveTotal, OBJECTIVE_TERMS, readObjective } from '../../src/core/agent/impalaObjective';
 import { impalaLoss } from '../../src/core/agent/losses';
 import { RandomState } from '../../src/core/rng/randomState';
 
@@ -122,6 +122,36 @@ describe('impalaObjective: the fused targets and losses, against the taped compo
     expect(got[0]).toBeCloseTo(3 - logSumExp([1, 2, 3]), 6);
     expect(got[1]).toBeCloseTo(0 - logSumExp([-1, 0, 1000]), 3);
   });
+
+  for (const popart of [false, true]) {
+    it(`withInspection${popart ? ', PopArt' : ''}: appends log pi(a_s|x_s) and V(x_0..x_T) in V's scale (float64 log-softmax and sigma n + mu), changing nothing else`, () => {
+      tf.tidy(() => {
+        const d = data(popart ? 7 : 8);
+        const inputs = {
+          actionMask: tf.tensor3d(actionMask(d.actions, A), [T, B, A]),
+          behaviourActionLogProbs: tf.tensor2d(behaviourActionLogProbs(d.behaviourLogits, d.actions, A), [T, B]),
+          discounts: tf.tensor2d(d.discounts, [T, B]),
+          rewards: tf.tensor2d(d.rewards, [T, B]),
+          logits: tf.tensor3d(d.logits, [T, B, A]),
+          outputs: tf.tensor2d(d.outputs, [T + 1, B]),
+          ...(popart ? { popart: { scale: tf.tensor1d(d.scale), shift: tf.tensor1d(d.shift) } } : {}),
+        };
+        const options = { correction: 'vtrace' as const, ...vtraceParameters, ...costs, withTargets: popart };
+        const plain = readObjective(impalaObjective(inputs, options).dataSync() as Float32Array, T, B, options);
+        const read = readObjective(impalaObjective(inputs, { ...options, withInspection: true }).dataSync() as Float32Array, T, B, { ...options, withInspection: true });
+        expect(Array.from(read.terms)).toEqual(Array.from(plain.terms));
+        expect(read.vs && Array.from(read.vs)).toEqual(plain.vs && Array.from(plain.vs));
+        const logPi = d.actions.map((a, k) => {
+          const l = d.logits.slice(k * A, (k + 1) * A);
+          return l[a]! - Math.log(l.reduce((sum, x) => sum + Math.exp(x), 0));
+        });
+        close(Array.from(read.targetActionLogProbs!), logPi, 'log pi(a_s|x_s)');
+        const V = d.outputs.map((n, i) => (popart ? d.scale[i % B]! * n + d.shift[i % B]! : n));
+        close(Array.from(read.values!), V, 'V(x_s)');
+        expect(() => readObjective(new Float32Array(3), T, B, options)).toThrow(/expected/);
+      });
+    });
+  }
 
   it('leaves no tensor behind', () => {
     const before = tf.memory().numTensors;

@@ -15,11 +15,14 @@ import {
   HIDEABLE_CONTROLS,
   HIDEABLE_UI_CONTROLS,
   MAX_SHARE_HASH_LENGTH,
+  OPENABLE_PANELS,
   decodeShareHash,
   encodeShareHash,
   type HideableControl,
 } from '../../src/core/config/shareLink';
 import { RandomState } from '../../src/core/rng/randomState';
+
+const configUrlKey = (key: keyof ExperimentConfig): string => CONFIG_FIELDS.find((f) => f.key === key)!.urlKey;
 
 const pick = <T>(rng: RandomState, items: readonly T[]): T => items[rng.randint(items.length)]!;
 
@@ -117,7 +120,7 @@ describe('encodeShareHash', () => {
   it('writes nothing for the defaults', () => {
     expect(encodeShareHash(DEFAULT_CONFIG)).toBe('');
     expect(encodeShareHash(DEFAULT_CONFIG, [])).toBe('');
-    expect(decodeShareHash('')).toEqual({ config: DEFAULT_CONFIG, hidden: [], problems: [], changed: [] });
+    expect(decodeShareHash('')).toEqual({ config: DEFAULT_CONFIG, hidden: [], open: [], problems: [], changed: [] });
   });
 
   it('writes only what differs, in schema order, short and readable', () => {
@@ -137,6 +140,17 @@ describe('encodeShareHash', () => {
     expect(encodeShareHash(DEFAULT_CONFIG, ['batchSize', 'chart.fps', 'learningRate', 'reset'])).toBe(expected);
     expect(encodeShareHash({ ...DEFAULT_CONFIG, actors: 8 }, ['settings'])).toBe('#v=2&actors=8&_hide=settings');
     expect(decodeShareHash(expected).hidden).toEqual(['batchSize', 'learningRate', 'reset', 'chart.fps']);
+  });
+
+  it('writes _open after _hide, each panel once, and reads it back (a lesson link that opens the V-trace inspector)', () => {
+    expect(encodeShareHash(DEFAULT_CONFIG, [], ['inspector', 'inspector'])).toBe('#v=2&_open=inspector');
+    const hash = encodeShareHash({ ...DEFAULT_CONFIG, rhoBar: 0.5 }, ['reset'], ['inspector']);
+    expect(hash).toBe('#v=2&rhoBar=0.5&_hide=reset&_open=inspector'.replace('rhoBar', configUrlKey('rhoBar')));
+    expect(decodeShareHash(hash)).toMatchObject({ config: { rhoBar: 0.5 }, hidden: ['reset'], open: [...OPENABLE_PANELS], problems: [] });
+    expect(decodeShareHash('#_open=nope,,inspector&_open=inspector').open).toEqual(['inspector']);
+    expect(decodeShareHash('#_open=%69nspector').open).toEqual(['inspector']);
+    expect(decodeShareHash('#_open&_open=&_open=%E0').open).toEqual([]);
+    expect(decodeShareHash('#_open=%E0').problems).toEqual([]);
   });
 
   it('hides every UI control by its own id', () => {

@@ -55,6 +55,13 @@ export interface ImpalaObjectiveOptions extends VtraceParameters, Partial<Impala
   logEpsilon?: number;
   /** Append the value targets v_s (in V's scale) to the result. */
   withTargets?: boolean;
+  /**
+   * Append what the V-trace inspector needs of this pass: log pi(a_s|x_s)
+   * `[T, B]` and V(x_0) .. V(x_T) `[T + 1, B]` (in V's scale), so that it
+   * shows the objective's own numbers. It joins the one concatenation the
+   * result already is (one Concat more without `withTargets`, none with).
+   */
+  withInspection?: boolean;
 }
 
 /** What `impalaObjective` returns: index into its vector. */
@@ -63,9 +70,11 @@ export const OBJECTIVE_TERMS = ['total', 'policyGradientLoss', 'baselineLoss', '
 /**
  * The objective and its terms as one vector `[total, policyGradientLoss,
  * baselineLoss, entropyLoss, clippedRhoFraction]` (the `OBJECTIVE_TERMS`;
- * then, with `withTargets`, the T x B targets v_s, time-major). Only `total`
- * has a gradient (the others are for logging): pass `objectiveTotal(result)`
- * to the optimiser, read the rest with one `data()`.
+ * then, with `withTargets`, the T x B targets v_s; then, with
+ * `withInspection`, the T x B log pi(a_s|x_s) and the (T + 1) x B values
+ * V(x_s); all time-major). Only `total` has a gradient (the others are for
+ * logging): pass `objectiveTotal(result)` to the optimiser, read the rest
+ * with one `data()` and split it with `readObjective`.
  */
 export function impalaObjective(inputs: ImpalaObjectiveInputs, options: ImpalaObjectiveOptions): tf.Tensor1D {
   const [T, B, A] = inputs.logits.shape;
@@ -109,8 +118,12 @@ export function impalaObjective(inputs: ImpalaObjectiveInputs, options: ImpalaOb
     const total = tf.add(tf.add(policyGradientLoss, tf.mul(baselineLoss, baselineCost)), tf.mul(entropyLoss, entropyCost));
     (save as tf.GradSaveFunc)([pi, logPi, weightedAdv, valueError, negativeEntropy]);
     const terms = tf.stack([total, policyGradientLoss, baselineLoss, entropyLoss, targets.clippedRhoFraction]);
+    const appended = [
+      ...(options.withTargets ? [targets.vs] : []),
+      ...(options.withInspection ? [logPiA, allValues] : []),
+    ].map((x) => tf.reshape(x, [-1]));
     return {
-      value: options.withTargets ? tf.concat([terms, tf.reshape(targets.vs, [-1])]) : terms,
+      value: appended.length > 0 ? tf.concat([terms, ...appended]) : terms,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [pi, logPi, weightedAdv, valueError, negativeEntropy] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
         const dTotal = tf.slice(dy, [0], [1]);
@@ -126,6 +139,37 @@ export function impalaObjective(inputs: ImpalaObjectiveInputs, options: ImpalaOb
     throw new Error(`impalaObjective: outputs must be [T + 1, B] = [${T + 1}, ${B}] and the action mask [T, B, A], got [${inputs.outputs.shape}] and [${actionMask.shape}]`);
   }
   return op(inputs.logits, inputs.outputs) as tf.Tensor1D;
+}
+
+/** `impalaObjective`'s vector, read back and split into its parts (absent: not asked for). */
+export interface ObjectiveReadout {
+  /** The `OBJECTIVE_TERMS`, in order. */
+  terms: Float32Array;
+  /** v_s in V's scale, `[T * B]` (`withTargets`). */
+  vs?: Float32Array;
+  /** log pi(a_s|x_s), `[T * B]` (`withInspection`). */
+  targetActionLogProbs?: Float32Array;
+  /** V(x_0) .. V(x_T) in V's scale, `[(T + 1) * B]` (`withInspection`). */
+  values?: Float32Array;
+}
+
+/** The length of `impalaObjective`'s vector for a `[T, B]` batch under `options`. */
+export function objectiveLength(T: number, B: number, options: Pick<ImpalaObjectiveOptions, 'withTargets' | 'withInspection'>): number {
+  return OBJECTIVE_TERMS.length + (options.withTargets ? T * B : 0) + (options.withInspection ? T * B + (T + 1) * B : 0);
+}
+
+/** Splits the data of `impalaObjective`'s vector (views on `data`, no copies), with the `options` it was made with. */
+export function readObjective(data: Float32Array, T: number, B: number, options: Pick<ImpalaObjectiveOptions, 'withTargets' | 'withInspection'>): ObjectiveReadout {
+  if (data.length !== objectiveLength(T, B, options)) {
+    throw new Error(`readObjective: expected ${objectiveLength(T, B, options)} numbers for T = ${T}, B = ${B}, got ${data.length}`);
+  }
+  let at = 0;
+  const take = (n: number): Float32Array => data.subarray(at, (at += n));
+  const terms = take(OBJECTIVE_TERMS.length);
+  const vs = options.withTargets ? take(T * B) : undefined;
+  const targetActionLogProbs = options.withInspection ? take(T * B) : undefined;
+  const values = options.withInspection ? take((T + 1) * B) : undefined;
+  return { terms, ...(vs ? { vs } : {}), ...(targetActionLogProbs && values ? { targetActionLogProbs, values } : {}) };
 }
 
 /** The total loss, the differentiable part of `impalaObjective`'s result. */

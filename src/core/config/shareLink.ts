@@ -24,6 +24,8 @@ import {
  *   link keeps its meaning when a later version of the lab changes a default.
  * - `_hide` lists controls a teacher hides in a "lesson link" (TensorFlow
  *   Playground's idea): settings by `urlKey`, UI controls by id, sorted.
+ * - `_open` lists panels the page opens as it loads (`_open=inspector`: the
+ *   V-trace inspector), so a lesson link leads straight to one.
  * - Decoding is lenient and never throws: unknown keys and hide ids are
  *   ignored; every invalid value is named in a problem and replaced by its
  *   default; cross-field conflicts are fixed as `validateConfig` does.
@@ -87,6 +89,17 @@ export const FORMAT_DEFAULTS: Readonly<Record<number, Partial<ExperimentConfig>>
 /** The hash parameter that lists hidden controls; no `urlKey` starts with '_'. */
 export const HIDE_PARAM = '_hide';
 
+/** Panels a link may open as the page loads. */
+export const OPENABLE_PANELS = [
+  /** The V-trace inspector: the last batch the learner used, per time step. */
+  'inspector',
+] as const;
+
+export type OpenablePanel = (typeof OPENABLE_PANELS)[number];
+
+/** The hash parameter that lists panels to open. */
+export const OPEN_PARAM = '_open';
+
 /** Characters of a hash read at most; a link of every setting and every hide id is under 1 KB. */
 export const MAX_SHARE_HASH_LENGTH = 8192;
 
@@ -97,6 +110,7 @@ const MAX_CHOICES_LISTED = 4;
 
 const HIDE_RANK = new Map<HideableControl, number>(HIDEABLE_CONTROLS.map((c, i) => [c, i]));
 const UI_CONTROLS: ReadonlySet<string> = new Set(HIDEABLE_UI_CONTROLS);
+const PANELS: ReadonlySet<string> = new Set(OPENABLE_PANELS);
 
 // ---------------------------------------------------------------------------
 // Encoding
@@ -126,10 +140,11 @@ function hideToken(control: HideableControl): string {
 /**
  * The hash of a share link: '#v=<format>', then `urlKey=value` for each
  * setting that differs from its default, then `_hide=...` when `hidden` is
- * not empty; '' when there is nothing to write (the lab's defaults). Values are written as given (decoding
- * checks them).
+ * not empty, then `_open=...` when `open` is not empty; '' when there is
+ * nothing to write (the lab's defaults). Values are written as given
+ * (decoding checks them).
  */
-export function encodeShareHash(config: ExperimentConfig, hidden: readonly HideableControl[] = []): string {
+export function encodeShareHash(config: ExperimentConfig, hidden: readonly HideableControl[] = [], open: readonly OpenablePanel[] = []): string {
   const parts: string[] = [];
   for (const field of CONFIG_FIELDS) {
     const value = config[field.key];
@@ -137,6 +152,8 @@ export function encodeShareHash(config: ExperimentConfig, hidden: readonly Hidea
   }
   const tokens = [...new Set(hidden.map(hideToken))].sort();
   if (tokens.length > 0) parts.push(`${HIDE_PARAM}=${tokens.map(escapeText).join(',')}`);
+  const panels = OPENABLE_PANELS.filter((p) => open.includes(p));
+  if (panels.length > 0) parts.push(`${OPEN_PARAM}=${panels.join(',')}`);
   return parts.length === 0 ? '' : `#${FORMAT_PARAM}=${SHARE_LINK_FORMAT}&${parts.join('&')}`;
 }
 
@@ -148,6 +165,8 @@ export interface ShareHashDecoding {
   config: ExperimentConfig;
   /** The controls to hide, in `HIDEABLE_CONTROLS` order, without repeats. */
   hidden: HideableControl[];
+  /** The panels to open, in `OPENABLE_PANELS` order, without repeats. */
+  open: OpenablePanel[];
   /** One short sentence per value the link gave but the config does not use; empty for a clean link. */
   problems: string[];
   /** The settings whose value came from the link (valid, and kept after cross-field checks), in `CONFIG_FIELDS` order. */
@@ -207,6 +226,13 @@ function readHidden(raw: string, hidden: Set<HideableControl>): void {
   }
 }
 
+/** Adds the panels named in one `_open` value; unknown ones are ignored. */
+function readOpen(raw: string, open: Set<OpenablePanel>): void {
+  for (const token of (unescapeText(raw) ?? raw).split(',')) {
+    if (PANELS.has(token)) open.add(token as OpenablePanel);
+  }
+}
+
 /** A setting's raw texts from the link, in order; `undefined` for a key without '='. */
 type RawValues = Map<ConfigField, (string | undefined)[]>;
 
@@ -235,7 +261,7 @@ function readValue(field: ConfigField, texts: readonly (string | undefined)[], p
 /**
  * Reads a share-link hash (`location.hash`, with or without its '#'; a
  * leading '?' or a whole URL also works). Never throws, whatever the text:
- * - unknown keys, unknown hide ids and empty parts are ignored silently;
+ * - unknown keys, unknown hide ids and panels, and empty parts are ignored silently;
  * - an invalid, empty or badly percent-encoded value is named and replaced
  *   by its default; a repeated key is named and its last value counts;
  * - only the first `MAX_SHARE_HASH_LENGTH` characters are read (cut at the
@@ -253,6 +279,7 @@ export function decodeShareHash(hash: string): ShareHashDecoding {
 
   const raw: RawValues = new Map();
   const hiddenSet = new Set<HideableControl>();
+  const openSet = new Set<OpenablePanel>();
   // A link without `v=` is format 1, unless it says nothing at all (no link: today's defaults).
   let format = body.split('&').some((part) => part !== '') ? 1 : SHARE_LINK_FORMAT;
   for (const part of body.split('&')) {
@@ -262,6 +289,10 @@ export function decodeShareHash(hash: string): ShareHashDecoding {
     const value = equals < 0 ? undefined : part.slice(equals + 1);
     if (key === HIDE_PARAM) {
       if (value !== undefined) readHidden(value, hiddenSet);
+      continue;
+    }
+    if (key === OPEN_PARAM) {
+      if (value !== undefined) readOpen(value, openSet);
       continue;
     }
     if (key === FORMAT_PARAM) {
@@ -295,5 +326,6 @@ export function decodeShareHash(hash: string): ShareHashDecoding {
     return old !== undefined && old === config[f.key] && old !== f.default;
   }).map((f) => f.key);
   const hidden = [...hiddenSet].sort((a, b) => (HIDE_RANK.get(a) ?? 0) - (HIDE_RANK.get(b) ?? 0));
-  return { config, hidden, problems, changed };
+  const open = OPENABLE_PANELS.filter((p) => openSet.has(p));
+  return { config, hidden, open, problems, changed };
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { policyLogEpsilon, type Correction } from '../agent/corrections';
-import { actionMask, behaviourActionLogProbs, impalaObjective, objectiveTotal } from '../agent/impalaObjective';
+import { actionMask, behaviourActionLogProbs, impalaObjective, objectiveLength, objectiveTotal, readObjective } from '../agent/impalaObjective';
 import { PopArt, type PopArtState } from '../agent/popart';
 import { createNetwork, type Network, type NetworkConfig, type NetworkSpec } from '../model/networks';
 import { checkLearnerState, learnerStateOf } from './learnerStateCheck';
@@ -10,6 +10,7 @@ import { clipByGlobalNormFlat } from '../optim/clipByGlobalNorm';
 import { FlatLayout, type Optimizer } from '../optim/optimizer';
 import { RmsProp } from '../optim/rmsprop';
 import type { Batch } from './batch';
+import { recordBatchInspection, type BatchInspection } from './batchInspection';
 import type { LearnerHandle } from './learnerHandle';
 import { entropyCostAt, learningRateAt } from './learningRate';
 
@@ -137,6 +138,8 @@ export class Learner implements LearnerHandle {
   readonly popart: PopArt | null;
   private updates = 0;
   private frames = 0;
+  /** What the last update used, for the V-trace inspector; null before the first and after `restore`. */
+  private inspection: BatchInspection | null = null;
 
   constructor(readonly options: LearnerOptions) {
     this.network = createNetwork(options.network, options.spec, options.seed, true);
@@ -221,6 +224,19 @@ export class Learner implements LearnerHandle {
     if (checked.popart) this.popart!.setState(checked.popart);
     this.updates = checked.version;
     this.frames = checked.frames;
+    // The last batch's numbers were computed by the weights just replaced.
+    this.inspection = null;
+  }
+
+  /**
+   * The batch of the last update and the numbers it computed on it
+   * (log pi(a_t|x_t), V(x_t), the truncations' V(x_final)), read in the
+   * update's own read-back: exactly what the update used. Null before the
+   * first update and after `restore`. The arrays are the learner's: read,
+   * do not write.
+   */
+  async lastBatchInspection(): Promise<BatchInspection | null> {
+    return this.inspection;
   }
 
   /**
@@ -254,9 +270,15 @@ export class Learner implements LearnerHandle {
     const truncatedTasks = Int32Array.from(batch.truncatedIndices, (flat) => batch.taskIds[flat % C]!);
     const popart = this.popart;
     const sigmas = popart?.sigmas();
+    const behaviourLogProbs = behaviourActionLogProbs(batch.behaviourLogits, batch.actions, A);
+    // The objective appends v_s under PopArt (for its statistics) and, always, what the V-trace inspector shows.
+    const readout = { withTargets: popart !== null, withInspection: true };
+    // The version of the weights this update computes pi and V with.
+    const weightsVersion = this.updates;
 
     const tStart = now();
     const { objective, clipped } = tf.tidy(() => {
+      let truncatedValues: tf.Tensor | null = null;
       // PopArt: V = sigma n + mu per column, with n the network's normalised output (Hessel et al. 2019).
       const columnScale = popart ? tf.tensor1d(Float32Array.from(batch.taskIds, (t) => sigmas![t]!)) : null;
       const columnShift = popart ? tf.tensor1d(Float32Array.from(batch.taskIds, (t) => popart.mu[t]!)) : null;
@@ -265,7 +287,7 @@ export class Learner implements LearnerHandle {
       if (K > 0) {
         // V(x_final) of each truncated episode: a constant, computed outside the gradient tape.
         const normalised = this.network.apply(tf.tensor(batch.truncatedObservations, [K, ...shape], 'float32'), truncatedTasks).baseline;
-        const truncatedValues = popart
+        truncatedValues = popart
           ? tf.add(tf.mul(normalised, tf.tensor1d(Float32Array.from(truncatedTasks, (t) => sigmas![t]!))), tf.tensor1d(Float32Array.from(truncatedTasks, (t) => popart.mu[t]!)))
           : normalised;
         const padded = tf.concat([truncatedValues, tf.zeros([1])]);
@@ -273,7 +295,7 @@ export class Learner implements LearnerHandle {
       }
       const objectiveInputs = {
         actionMask: tf.tensor3d(actionMask(batch.actions, A), [T, C, A]),
-        behaviourActionLogProbs: tf.tensor2d(behaviourActionLogProbs(batch.behaviourLogits, batch.actions, A), [T, C]),
+        behaviourActionLogProbs: tf.tensor2d(behaviourLogProbs, [T, C]),
         discounts: tf.tensor2d(discounts, [T, C]),
         rewards: rewardsT,
         ...(columnScale && columnShift ? { popart: { scale: columnScale, shift: columnShift } } : {}),
@@ -296,7 +318,7 @@ export class Learner implements LearnerHandle {
             baselineCost: o.baselineCost,
             entropyCost: entropyCostAt(o.entropyCost, o.entropySchedule ?? 'constant', this.frames, o.totalFrames),
             logEpsilon: policyLogEpsilon(o.correction),
-            withTargets: popart !== null,
+            ...readout,
           },
         );
         return objectiveTotal(tf.keep(objective));
@@ -305,15 +327,18 @@ export class Learner implements LearnerHandle {
       const flat = this.layout.flatten(this.network.variables.map((v) => grads[v.name]!));
       const { clipped, globalNorm } = clipByGlobalNormFlat(flat, o.maxGradNorm);
       // Every number the update reports, in one vector: one read.
-      const reported = tf.concat([tf.reshape(globalNorm, [1]), objective!]);
+      const reported = tf.concat([tf.reshape(globalNorm, [1]), objective!, ...(truncatedValues ? [truncatedValues] : [])]);
       tf.dispose(objective!); // kept out of the gradient scope above
       return { objective: reported, clipped };
     });
 
-    // [globalNorm, total, pg, baseline, entropyLoss, clippedRho, ...v_s under PopArt].
-    const values = await objective.data();
-    const [gradNorm, totalLoss, policyGradientLoss, baselineLoss, entropyLoss, clippedRhoFraction] = Array.from(values.subarray(0, 6));
-    const applied = Number.isFinite(totalLoss!) && Number.isFinite(gradNorm!);
+    // [globalNorm, ...the objective's vector (readObjective), ...V(x_final) of the K truncated steps].
+    const values = (await objective.data()) as Float32Array;
+    const objectiveEnd = 1 + objectiveLength(T, C, readout);
+    const read = readObjective(values.subarray(1, objectiveEnd), T, C, readout);
+    const gradNorm = values[0]!;
+    const [totalLoss, policyGradientLoss, baselineLoss, entropyLoss, clippedRhoFraction] = Array.from(read.terms);
+    const applied = Number.isFinite(totalLoss!) && Number.isFinite(gradNorm);
     const tGradients = now();
     if (applied) {
       this.optimizer.applyFlat(clipped, learningRate);
@@ -321,10 +346,24 @@ export class Learner implements LearnerHandle {
     }
     if (applied && popart) {
       // After the step: statistics move towards this batch's targets, then the head is rescaled to preserve outputs.
-      const before = popart.updateStatistics(values.subarray(6), (k) => batch.taskIds[k % C]!);
+      const before = popart.updateStatistics(read.vs!, (k) => batch.taskIds[k % C]!);
       popart.preserveOutputs(this.network.valueHead, before);
     }
     const tApplied = now();
+    // What the V-trace inspector shows of this update (copies: the record owns its arrays).
+    this.inspection = recordBatchInspection(
+      batch,
+      {
+        version: weightsVersion,
+        applied,
+        rewards,
+        behaviourActionLogProbs: behaviourLogProbs,
+        targetActionLogProbs: read.targetActionLogProbs!,
+        values: read.values!,
+        truncatedValues: values.subarray(objectiveEnd),
+      },
+      { correction: o.correction, discount: o.discount, clipRhoThreshold: o.clipRhoThreshold, clipPgRhoThreshold: o.clipPgRhoThreshold, clipCThreshold: o.clipCThreshold, lambda: o.lambda },
+    );
     this.frames += batch.frames;
     tf.dispose([objective, clipped]);
     return {
@@ -337,7 +376,7 @@ export class Learner implements LearnerHandle {
       // H = -entropyLoss / (T x cols): the mean per-step entropy.
       entropy: -entropyLoss! / (T * C),
       clippedRhoFraction: clippedRhoFraction!,
-      gradNorm: gradNorm!,
+      gradNorm,
       applied,
       timeForwardBackwardMs: tGradients - tStart,
       timeApplyMs: tApplied - tGradients,

@@ -1,4 +1,5 @@
 import type { Batch } from './batch';
+import type { BatchInspection } from './batchInspection';
 import type { LearnerOptions, LearnerState, OptimizerState, UpdateResult } from './learner';
 
 /**
@@ -22,6 +23,12 @@ export interface LearnerHandle {
   stateWith(weights: readonly Float32Array[], optimizer: OptimizerState | undefined): LearnerState;
   /** Restores counters, weights, optimiser and PopArt statistics; refuses (changing nothing) a state that does not fit. */
   restore(state: LearnerState): Promise<void> | void;
+  /**
+   * The batch of the last update and the numbers the update computed on it
+   * (`BatchInspection`), for the V-trace inspector; null before the first
+   * update. From a learner in a worker it comes back as a copy.
+   */
+  lastBatchInspection(): Promise<BatchInspection | null>;
   /** The shape of each weight array, in `getWeights()` order (for model files). */
   weightShapes(): number[][];
   dispose(): void;

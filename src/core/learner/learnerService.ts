@@ -1,5 +1,6 @@
 import type { PopArtState } from '../agent/popart';
 import type { Batch } from './batch';
+import type { BatchInspection } from './batchInspection';
 import { Learner, type LearnerOptions, type LearnerState, type OptimizerState, type UpdateResult } from './learner';
 
 /** The counters a remote learner mirrors after each call that changes them. */
@@ -53,6 +54,11 @@ export class LearnerService {
     return this.learner.snapshot();
   }
 
+  /** The last update's batch and numbers; the boundary copies them (they are not transferred: the learner keeps its own). */
+  lastBatchInspection(): Promise<BatchInspection | null> {
+    return this.learner.lastBatchInspection();
+  }
+
   restore(state: LearnerState): LearnerCounters {
     this.learner.restore(state);
     return this.counters();
@@ -65,7 +71,7 @@ export class LearnerService {
 
 /** What a remote learner calls: `LearnerService`'s methods, each returning a promise (a Comlink proxy, or an in-process service in tests). */
 export type LearnerServiceApi = {
-  [K in 'counters' | 'weightShapes' | 'update' | 'getWeights' | 'getOptimizerState' | 'snapshot' | 'restore']: (
+  [K in 'counters' | 'weightShapes' | 'update' | 'getWeights' | 'getOptimizerState' | 'snapshot' | 'restore' | 'lastBatchInspection']: (
     ...args: Parameters<LearnerService[K]>
   ) => Promise<Awaited<ReturnType<LearnerService[K]>>>;
 };

@@ -1,5 +1,6 @@
 import type { PopArtState } from '../agent/popart';
 import { batchTransferables, type Batch } from './batch';
+import type { BatchInspection } from './batchInspection';
 import type { LearnerHandle } from './learnerHandle';
 import type { LearnerOptions, LearnerState, OptimizerState, UpdateResult } from './learner';
 import type { LearnerCounters, LearnerServiceApi } from './learnerService';
@@ -70,6 +71,10 @@ export class RemoteLearner implements LearnerHandle {
   stateWith(weights: readonly Float32Array[], optimizer: OptimizerState | undefined): LearnerState {
     const { version, frames, popart } = this.mirrored;
     return { version, frames, weights, ...(optimizer ? { optimizer } : {}), ...(popart ? { popart: { mu: [...popart.mu], nu: [...popart.nu] } } : {}) };
+  }
+
+  lastBatchInspection(): Promise<BatchInspection | null> {
+    return this.remote.lastBatchInspection();
   }
 
   async restore(state: LearnerState): Promise<void> {

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { CONFIG_FIELDS } from '../../core/config/experimentConfig';
-import { encodeShareHash, HIDEABLE_UI_CONTROLS, type HideableControl } from '../../core/config/shareLink';
+import { encodeShareHash, HIDEABLE_UI_CONTROLS, OPENABLE_PANELS, type HideableControl, type OpenablePanel } from '../../core/config/shareLink';
 import type { LabSnapshot } from '../lab/lab';
 
 const UI_LABELS: Record<(typeof HIDEABLE_UI_CONTROLS)[number], string> = {
@@ -24,19 +24,32 @@ const UI_LABELS: Record<(typeof HIDEABLE_UI_CONTROLS)[number], string> = {
   replay: 'Watch the agent',
 };
 
+const PANEL_LABELS: Record<OpenablePanel, string> = {
+  inspector: 'The V-trace inspector (the last batch, step by step)',
+};
+
 /**
  * A teacher's lesson link: the current experiment plus the controls to hide
- * (TensorFlow Playground's `_hide` idea), so a class sees a reduced page.
+ * (TensorFlow Playground's `_hide` idea), so a class sees a reduced page,
+ * and the panels to open on arrival (`_open`).
  */
 export function LessonLinkPanel({ state }: { state: LabSnapshot }) {
   const [hidden, setHidden] = useState<ReadonlySet<HideableControl>>(() => new Set(state.hidden));
+  const [open, setOpen] = useState<ReadonlySet<OpenablePanel>>(() => new Set(state.open));
   const [copied, setCopied] = useState(false);
-  const link = `${location.origin}${location.pathname}${location.search}${encodeShareHash(state.config, [...hidden])}`;
+  const link = `${location.origin}${location.pathname}${location.search}${encodeShareHash(state.config, [...hidden], [...open])}`;
   const toggle = (id: HideableControl, on: boolean): void => {
     const next = new Set(hidden);
     if (on) next.add(id);
     else next.delete(id);
     setHidden(next);
+    setCopied(false);
+  };
+  const toggleOpen = (id: OpenablePanel, on: boolean): void => {
+    const next = new Set(open);
+    if (on) next.add(id);
+    else next.delete(id);
+    setOpen(next);
     setCopied(false);
   };
   const box = (id: HideableControl, label: string) => (
@@ -51,6 +64,16 @@ export function LessonLinkPanel({ state }: { state: LabSnapshot }) {
       <fieldset>
         <legend>Page controls</legend>
         <div className="lesson-options">{HIDEABLE_UI_CONTROLS.map((id) => box(id, UI_LABELS[id]))}</div>
+      </fieldset>
+      <fieldset>
+        <legend>Open when the page loads</legend>
+        <div className="lesson-options">
+          {OPENABLE_PANELS.map((id) => (
+            <label key={id} className="lesson-option">
+              <input type="checkbox" checked={open.has(id)} onChange={(e) => toggleOpen(id, e.target.checked)} /> {PANEL_LABELS[id]}
+            </label>
+          ))}
+        </div>
       </fieldset>
       <fieldset>
         <legend>Individual settings</legend>

@@ -1,5 +1,5 @@
 import { configFieldByKey, validateConfig, type ExperimentConfig } from '../../core/config/experimentConfig';
-import { decodeShareHash, encodeShareHash, type HideableControl } from '../../core/config/shareLink';
+import { decodeShareHash, encodeShareHash, type HideableControl, type OpenablePanel } from '../../core/config/shareLink';
 import { presetById } from '../../core/config/presets';
 import { RecordingStore } from '../../core/replay/recordingStore';
 import { envSpecFor } from '../../core/training/fromConfig';
@@ -14,6 +14,7 @@ import { MemoryGuard } from './memoryGuard';
 import { ModelFiles } from './modelFiles';
 import { RunController } from './runController';
 import { RunPersistence } from './runPersistence';
+import { VtraceInspector } from './vtraceInspector';
 
 export type { LabMessage, LabSnapshot, LabStatus } from './labStore';
 
@@ -21,13 +22,14 @@ export type { LabMessage, LabSnapshot, LabStatus } from './labStore';
  * The lab's state and actions, framework-free: React subscribes to it
  * (useSyncExternalStore), and nothing else owns runs, workers or the link.
  *
- * It composes six parts, each with its dependencies passed in (`LabDeps`):
+ * It composes seven parts, each with its dependencies passed in (`LabDeps`):
  * - `runs` (RunController): the runs, Train / Pause / Resume / Step / Reset;
  * - `persistence` (RunPersistence): the save queue, opening and resuming saved runs;
  * - `backend` (BackendSupervisor): the learner's backend, device loss, learner replacement;
  * - `models` (ModelFiles): model download and load;
  * - `playback` (LivePlayback): the policy playing live and the latest/best recordings;
- * - `memory` (MemoryGuard): the settings' memory estimate against the tab's budget; Train and Step refuse runs that exceed it.
+ * - `memory` (MemoryGuard): the settings' memory estimate against the tab's budget; Train and Step refuse runs that exceed it;
+ * - `inspector` (VtraceInspector): the last batch a learner used, per time step, with V-trace's quantities.
  * What is left here is the experiment itself: settings, presets, the share link and visibility.
  */
 export class Lab {
@@ -38,6 +40,7 @@ export class Lab {
   readonly backend: BackendSupervisor;
   readonly models: ModelFiles;
   readonly memory: MemoryGuard;
+  readonly inspector: VtraceInspector;
   private readonly defaults: ExperimentConfig;
   private pausedForHiddenTab = false;
 
@@ -60,6 +63,11 @@ export class Lab {
     });
     this.persistence = new RunPersistence(this.store, deps, this.runs, this.playback);
     this.models = new ModelFiles(this.store, this.runs, this.playback, () => this.persistence.forget(), () => deps.scheduler.date());
+    this.inspector = new VtraceInspector(this.store, {
+      runLabels: () => this.runs.slots.map((s) => s.label),
+      envsPerUnroll: (run) => this.runs.slots[run]?.config.envsPerActor ?? 1,
+      lastBatchInspection: (run) => this.runs.lastBatchInspection(run),
+    });
   }
 
   readonly subscribe = (listener: () => void): (() => void) => this.store.subscribe(listener);
@@ -71,10 +79,10 @@ export class Lab {
 
   // --- The experiment: settings, presets, link ---
 
-  /** The share link's hash for the current experiment (settings, seed and hidden controls). */
+  /** The share link's hash for the current experiment (settings, seed, hidden controls and open panels). */
   shareHash(): string {
-    const { config, hidden } = this.store.state;
-    return encodeShareHash(config, [...hidden]);
+    const { config, hidden, open } = this.store.state;
+    return encodeShareHash(config, [...hidden], [...open]);
   }
 
   setConfig(next: ExperimentConfig): void {
@@ -84,6 +92,16 @@ export class Lab {
 
   setHidden(hidden: ReadonlySet<HideableControl>): void {
     this.store.set({ hidden });
+  }
+
+  /** Opens or closes a panel a link can open (the share link then says so). */
+  setPanelOpen(panel: OpenablePanel, on: boolean): void {
+    const { open } = this.store.state;
+    if (open.has(panel) === on) return;
+    const next = new Set(open);
+    if (on) next.add(panel);
+    else next.delete(panel);
+    this.store.set({ open: next });
   }
 
   setBackendChoice(choice: BackendChoice): void {
@@ -240,6 +258,7 @@ function initialSnapshot(initialHash: string, defaults: ExperimentConfig): LabSn
     presetId: null,
     comparison: [],
     hidden: new Set(link?.hidden ?? []),
+    open: new Set(link?.open ?? []),
     status: 'idle',
     message: null,
     linkProblems: link?.problems ?? [],

@@ -1,6 +1,6 @@
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
 import type { MemoryProblem } from '../../core/config/memoryBudget';
-import type { HideableControl } from '../../core/config/shareLink';
+import type { HideableControl, OpenablePanel } from '../../core/config/shareLink';
 import type { SavedRunInfo } from '../../core/persistence/runSnapshot';
 import type { MetricsRecord } from '../../core/telemetry/metrics';
 import type { TrainingHistory } from '../../core/telemetry/trainingHistory';
@@ -23,6 +23,8 @@ export interface LabSnapshot {
   /** Labels of the runs compared side by side (one label when not comparing). */
   comparison: readonly string[];
   hidden: ReadonlySet<HideableControl>;
+  /** The panels open that a link can open (`_open=`): written into the share link. */
+  open: ReadonlySet<OpenablePanel>;
   status: LabStatus;
   message: LabMessage | null;
   /** Problems found in the share link the page was opened with. */

@@ -1,6 +1,7 @@
 import { comparisonRunConfig, type Preset } from '../../core/config/presets';
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
 import { compatibleState } from '../../core/learner/learner';
+import type { BatchInspection } from '../../core/learner/batchInspection';
 import type { LearnerHandle } from '../../core/learner/learnerHandle';
 import type { Checkpoint } from '../../core/persistence/checkpoint';
 import type { RunSnapshot } from '../../core/persistence/runSnapshot';
@@ -153,6 +154,19 @@ export class RunController {
   liveActors(run = 0): readonly ActorHandle[] {
     const slot = this.slotList[run];
     return slot?.run?.currentActors ?? slot?.actors ?? [];
+  }
+
+  /**
+   * Run `run`'s learner's last batch and the numbers its update computed
+   * (`LearnerHandle.lastBatchInspection`), read once the update in flight,
+   * if any, has finished; null when there is no such run or no update yet.
+   */
+  async lastBatchInspection(run = 0): Promise<BatchInspection | null> {
+    const slot = this.slotList[run];
+    if (!slot) return null;
+    await slot.run?.idle();
+    // Read after waiting: a learner that failed meanwhile has been replaced.
+    return slot.learner.lastBatchInspection();
   }
 
   /** Every run's learners failed (their device was lost): each is replaced before its next update. */

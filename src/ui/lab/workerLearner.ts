@@ -30,6 +30,7 @@ export async function createWorkerLearner(options: LearnerOptions, backend: 'was
       getOptimizerState: () => guarded(remote.getOptimizerState()),
       snapshot: () => guarded(remote.snapshot()),
       restore: (...a: Parameters<LearnerWorkerApi['restore']>) => guarded(remote.restore(...a)),
+      lastBatchInspection: () => guarded(remote.lastBatchInspection()),
     };
     return { learner: await RemoteLearner.connect(options, api, Comlink.transfer, release), backend: used };
   } catch (e) {

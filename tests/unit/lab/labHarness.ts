@@ -128,6 +128,7 @@ export async function crossThreadLearner(options: LearnerOptions): Promise<Remot
     getOptimizerState: () => across(service.getOptimizerState, []),
     snapshot: () => across(service.snapshot, []),
     restore: (state) => across(service.restore, [state]),
+    lastBatchInspection: () => across(service.lastBatchInspection, []),
   };
   return RemoteLearner.connect(options, api, markTransfer, () => service.dispose());
 }
