@@ -11,6 +11,7 @@ import {
   parseValue,
   resolveNetworkKind,
   validateConfig,
+  validateStoredConfig,
   type ConfigField,
   type ValueSpec,
 } from '../../src/core/config/experimentConfig';
@@ -34,7 +35,7 @@ const EXPECTED_DEFAULTS = {
   batchSize: 2,
   queueCapacity: 4,
   policyLag: 0,
-  frames: 200000,
+  frames: 100000,
   optimizer: 'rmsprop',
   learningRate: 0.01,
   lrSchedule: 'linear',
@@ -45,8 +46,8 @@ const EXPECTED_DEFAULTS = {
   replayCapacity: 128,
   discount: 0.99,
   baselineCost: 0.5,
-  entropyCost: 0.01,
-  entropySchedule: 'constant',
+  entropyCost: 0.03,
+  entropySchedule: 'linear',
   correction: 'vtrace',
   rhoBar: 1,
   pgRhoBar: 1,
@@ -405,5 +406,14 @@ describe('resolveNetworkKind', () => {
     expect(resolveNetworkKind({ network: 'auto' }, [10, 10, 4])).toBe('minatar');
     expect(resolveNetworkKind({ network: 'resnet' }, [10, 10, 4])).toBe('resnet');
     expect(() => resolveNetworkKind({ network: 'auto' }, [2, 2])).toThrow(/shape \[2, 2\]/);
+  });
+});
+
+describe('validateStoredConfig', () => {
+  it('gives a stored config that predates a setting the behaviour of its time, not today\'s default', () => {
+    const { entropySchedule: _added, ...old } = { ...DEFAULT_CONFIG, entropyCost: 0.01 };
+    expect(validateStoredConfig(old)).toEqual({ config: { ...DEFAULT_CONFIG, entropyCost: 0.01, entropySchedule: 'constant' }, problems: [] });
+    expect(validateStoredConfig({ ...old, entropySchedule: 'linear' }).config.entropySchedule).toBe('linear');
+    expect(validateStoredConfig(null).config).toEqual(DEFAULT_CONFIG);
   });
 });

@@ -57,6 +57,8 @@ describe('PRESETS', () => {
       batchSize: 4,
       queueCapacity: 8,
       learningRate: 0.008,
+      entropyCost: 0.01,
+      entropySchedule: 'constant',
       frames: 5_000_000,
       stickyActionProb: 0.1,
       actionSet: 'full',

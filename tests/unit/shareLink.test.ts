@@ -193,14 +193,14 @@ describe('decodeShareHash', () => {
   });
 
   it('undoes percent-encoding in keys and values', () => {
-    const { config, problems } = decodeShareHash('#env=minatar%2Fspace_invaders&l%72=0.5&_hide=chart%2Efps%2Creset');
+    const { config, problems } = decodeShareHash('#v=2&env=minatar%2Fspace_invaders&l%72=0.5&_hide=chart%2Efps%2Creset');
     expect(problems).toEqual([]);
     expect(config).toMatchObject({ env: 'minatar/space_invaders', learningRate: 0.5 });
-    expect(decodeShareHash('#_hide=chart%2Efps%2Creset').hidden).toEqual(['reset', 'chart.fps']);
+    expect(decodeShareHash('#v=2&_hide=chart%2Efps%2Creset').hidden).toEqual(['reset', 'chart.fps']);
   });
 
   it('names each invalid value and uses its default, keeping the valid ones', () => {
-    const { config, problems, changed } = decodeShareHash('#env=nope&actors=1.5&T=20&lr=abc&opt=sgd&B=0&gamma=0.9');
+    const { config, problems, changed } = decodeShareHash('#v=2&env=nope&actors=1.5&T=20&lr=abc&opt=sgd&B=0&gamma=0.9');
     expect(config).toEqual({ ...DEFAULT_CONFIG, unrollLength: 20, discount: 0.9 });
     expect(changed).toEqual(['unrollLength', 'discount']);
     expect(problems).toEqual([
@@ -213,7 +213,7 @@ describe('decodeShareHash', () => {
   });
 
   it('names missing values, bad percent-encoding and repeated keys', () => {
-    const { config, problems, changed } = decodeShareHash('#lr&T=&gamma=%E0%A4%A&seed=3&seed=4&ent=0.1');
+    const { config, problems, changed } = decodeShareHash('#v=2&lr&T=&gamma=%E0%A4%A&seed=3&seed=4&ent=0.1');
     expect(config).toEqual({ ...DEFAULT_CONFIG, seed: 4, entropyCost: 0.1 });
     expect(changed).toEqual(['entropyCost', 'seed']);
     expect(problems).toEqual([
@@ -225,42 +225,42 @@ describe('decodeShareHash', () => {
   });
 
   it('ignores unknown keys, empty parts and unknown hide ids without problems', () => {
-    const { config, hidden, problems } = decodeShareHash('#foo=bar&&lr=0.5&=x&zz&%E0=1&learningRate=0.2&_hide=nope,,reset,lr,LR&_hide=seed');
+    const { config, hidden, problems } = decodeShareHash('#v=2&foo=bar&&lr=0.5&=x&zz&%E0=1&learningRate=0.2&_hide=nope,,reset,lr,LR&_hide=seed');
     expect(problems).toEqual([]);
     expect(config).toEqual({ ...DEFAULT_CONFIG, learningRate: 0.5 });
     expect(hidden).toEqual(['learningRate', 'seed', 'reset']);
   });
 
   it('accepts config keys as well as URL keys in _hide', () => {
-    expect(decodeShareHash('#_hide=learningRate,T').hidden).toEqual(['unrollLength', 'learningRate']);
+    expect(decodeShareHash('#v=2&_hide=learningRate,T').hidden).toEqual(['unrollLength', 'learningRate']);
   });
 
   it('reports and fixes conflicts between settings', () => {
-    const queue = decodeShareHash('#queue=2&B=8');
+    const queue = decodeShareHash('#v=2&queue=2&B=8');
     expect(queue.config).toMatchObject({ queueCapacity: 8, batchSize: 8 });
     expect(queue.changed).toEqual(['batchSize']);
     expect(queue.problems).toHaveLength(1);
     expect(queue.problems[0]).toMatch(/^Link: batchSize \(8\) must not exceed queueCapacity \(2\).*raising queueCapacity to 8\.$/);
 
     // A large batch alone raises the default capacity silently, as validateConfig does.
-    expect(decodeShareHash('#B=8')).toMatchObject({ config: { queueCapacity: 8, batchSize: 8 }, problems: [] });
+    expect(decodeShareHash('#v=2&B=8')).toMatchObject({ config: { queueCapacity: 8, batchSize: 8 }, problems: [] });
 
-    const network = decodeShareHash('#env=classic/Acrobot-v1&net=minatar');
+    const network = decodeShareHash('#v=2&env=classic/Acrobot-v1&net=minatar');
     expect(network.config).toMatchObject({ env: 'classic/Acrobot-v1', network: 'auto' });
     expect(network.changed).toEqual(['env']);
     expect(network.problems).toHaveLength(1);
   });
 
   it(`reads only the first ${MAX_SHARE_HASH_LENGTH} characters of a huge hash, whole parameters only`, () => {
-    const huge = `#lr=0.5&${'x=1&'.repeat(3000)}T=20`;
+    const huge = `#v=2&lr=0.5&${'x=1&'.repeat(3000)}T=20`;
     const { config, problems } = decodeShareHash(huge);
     expect(config).toEqual({ ...DEFAULT_CONFIG, learningRate: 0.5 });
     expect(problems).toEqual([`Link: longer than ${MAX_SHARE_HASH_LENGTH} characters; only the first ${MAX_SHARE_HASH_LENGTH} were read.`]);
 
     // A parameter cut by the limit is dropped, not read as a shorter value.
-    const cut = `#${'x=1&'.repeat((MAX_SHARE_HASH_LENGTH - 4) / 4)}seed=123456789`;
+    const cut = `#v=2&${'x=1&'.repeat((MAX_SHARE_HASH_LENGTH - 8) / 4)}seed=123456789`;
     expect(decodeShareHash(cut).config.seed).toBe(DEFAULT_CONFIG.seed);
-    expect(decodeShareHash(`#lr=${'1'.repeat(1_000_000)}`).config).toEqual(DEFAULT_CONFIG);
+    expect(decodeShareHash(`#v=2&lr=${'1'.repeat(1_000_000)}`).config).toEqual(DEFAULT_CONFIG);
   });
 });
 

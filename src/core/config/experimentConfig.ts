@@ -314,13 +314,13 @@ const FIELDS = [
   },
   {
     key: 'entropyCost', group: 'loss', flag: 'entropy-cost', urlKey: 'ent', label: 'Entropy cost',
-    kind: 'number', min: 0, max: 10, default: 0.01,
+    kind: 'number', min: 0, max: 10, default: 0.03,
     doc: 'Weight of the entropy bonus that keeps the policy exploring instead of settling early on one action (IMPALA section 4.2).',
   },
   {
     key: 'entropySchedule', group: 'loss', flag: 'entropy-schedule', urlKey: 'entsched', label: 'Entropy schedule',
-    kind: 'enum', choices: ['constant', 'linear'], default: 'constant',
-    doc: "'constant' keeps the entropy cost fixed, as the paper does; 'linear' anneals it to zero over `frames` like the learning rate, so that the policy explores widely early and can settle late.",
+    kind: 'enum', choices: ['constant', 'linear'], default: 'linear',
+    doc: "'constant' keeps the entropy cost fixed, as the paper does; 'linear' (the default since the CartPole search of issue 12) anneals it to zero over `frames` like the learning rate, so that the policy explores widely early and can settle late.",
   },
   {
     key: 'rewardClip', group: 'loss', flag: 'reward-clip', urlKey: 'rclip', label: 'Reward clipping',
@@ -356,7 +356,7 @@ const FIELDS = [
   // --- Run ----------------------------------------------------------------
   {
     key: 'frames', group: 'run', flag: 'frames', urlKey: 'frames', label: 'Frames',
-    kind: 'int', min: 1, max: 1e10, default: 200_000,
+    kind: 'int', min: 1, max: 1e10, default: 100_000,
     doc: 'Environment frames to train for, counted over all actors and environments; the linear learning-rate schedule reaches zero here.',
   },
   {
@@ -661,4 +661,26 @@ export function parseConfigStrict(input: unknown): ExperimentConfig {
     throw new Error(`Invalid experiment configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   }
   return config;
+}
+
+/**
+ * What a stored config (a model file, a saved run, a checkpoint) written
+ * before a setting existed means by leaving it out: the behaviour of the
+ * lab at the time, which may differ from today's default. A setting added
+ * later whose default is not the old behaviour must be listed here.
+ */
+export const SETTINGS_ADDED_LATER: Readonly<Partial<ExperimentConfig>> = {
+  // Entropy was a constant cost before the schedule setting; the default is now 'linear'.
+  entropySchedule: 'constant',
+};
+
+/**
+ * `validateConfig` for a config read back from storage: a setting it lacks
+ * that was added later takes its old behaviour (`SETTINGS_ADDED_LATER`)
+ * rather than today's default.
+ */
+export function validateStoredConfig(input: unknown): ConfigValidation {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return validateConfig(input);
+  const missing = Object.fromEntries(Object.entries(SETTINGS_ADDED_LATER).filter(([key]) => !(key in input)));
+  return validateConfig({ ...missing, ...(input as Record<string, unknown>) });
 }

@@ -83,7 +83,7 @@ export const FORMAT_PARAM = 'v';
  * work of issue 12 tuned CartPole (frames 200,000 and entropy cost 0.01).
  */
 export const FORMAT_DEFAULTS: Readonly<Record<number, Partial<ExperimentConfig>>> = {
-  1: { frames: 200_000, entropyCost: 0.01 },
+  1: { frames: 200_000, entropyCost: 0.01, entropySchedule: 'constant' },
 };
 
 /** The hash parameter that lists hidden controls; no `urlKey` starts with '_'. */

@@ -1,4 +1,4 @@
-import { validateConfig, type ExperimentConfig } from '../config/experimentConfig';
+import { validateStoredConfig, type ExperimentConfig } from '../config/experimentConfig';
 import type { LearnerState } from '../learner/learner';
 import { tasksOf } from '../training/fromConfig';
 import { base64ToBytes, bytesToBase64 } from './base64';
@@ -165,7 +165,7 @@ export function decodeCheckpoint(text: string): Checkpoint {
   if (j.formatVersion !== CHECKPOINT_VERSION) {
     throw new Error(`checkpoint: format version ${String(j.formatVersion)} is not supported (this lab reads versions 1 to ${CHECKPOINT_VERSION})`);
   }
-  const { config, problems } = validateConfig(j.config);
+  const { config, problems } = validateStoredConfig(j.config);
   if (problems.length > 0) throw new Error(`checkpoint: its config is invalid: ${problems.join('; ')}`);
   if (!Array.isArray(j.weights)) throw new Error('checkpoint: no weights');
   const candidate: Record<string, unknown> = {

@@ -1,7 +1,7 @@
 import type { LearnerState } from '../learner/learner';
 import { learnerStateRulesFor } from './checkpoint';
 import { checkLearnerState, learnerStateOf } from '../learner/learnerStateCheck';
-import { validateConfig, type ExperimentConfig } from '../config/experimentConfig';
+import { validateStoredConfig, type ExperimentConfig } from '../config/experimentConfig';
 import type { Recording, ReplayStep } from '../replay/replay';
 import type { TrainingHistoryState } from '../telemetry/trainingHistory';
 import type { RunProgress } from '../training/trainingRun';
@@ -108,7 +108,7 @@ const isNumberArray = (v: unknown, finite = false): v is number[] =>
 /** A config read back from storage: settings this version does not know are ignored, any other problem makes it damaged. */
 function checkConfig(value: unknown, what: string): ExperimentConfig {
   if (!isObject(value)) throw new Error(`${what} has no settings`);
-  const { config, problems } = validateConfig(value);
+  const { config, problems } = validateStoredConfig(value);
   const serious = problems.filter((p) => !p.startsWith('unknown setting'));
   if (serious.length > 0) throw new Error(`${what} has invalid settings: ${serious.join('; ')}`);
   return config;
