@@ -6,7 +6,7 @@ import { envSpecFor, networkSpecFor } from '../../src/core/training/fromConfig';
 
 function sample(): Checkpoint {
   return {
-    config: { ...DEFAULT_CONFIG, seed: 7 },
+    config: { ...DEFAULT_CONFIG, popart: false, seed: 7 },
     version: 12,
     frames: 960,
     weights: [Float32Array.from([1.5, -2, 3.25e-8, 3.4028234663852886e38]), Float32Array.from([0.1])],

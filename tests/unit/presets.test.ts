@@ -59,6 +59,7 @@ describe('PRESETS', () => {
       learningRate: 0.008,
       entropyCost: 0.01,
       entropySchedule: 'constant',
+      popart: false,
       frames: 5_000_000,
       stickyActionProb: 0.1,
       actionSet: 'full',
@@ -73,7 +74,8 @@ describe('PRESETS', () => {
   it('CartPole is the defaults', () => {
     const preset = presetById('cartpole');
     expect(preset).toBeDefined();
-    if (preset) expect(applyPreset(preset)).toEqual({ ...DEFAULT_CONFIG, env: 'classic/CartPole-v1' });
+    // With twice the frames: the tab, with more policy lag, needs them (1 of 3 seeds reached 475 by 100,000 there).
+    if (preset) expect(applyPreset(preset)).toEqual({ ...DEFAULT_CONFIG, env: 'classic/CartPole-v1', frames: 200_000 });
   });
 
   it('the ablation compares V-trace with no correction under a policy lag of 8, without and with replay', () => {

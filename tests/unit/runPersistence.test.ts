@@ -123,7 +123,7 @@ function snapshot(): RunSnapshot {
     slots: [
       {
         label: 'Run',
-        config: { ...DEFAULT_CONFIG },
+        config: { ...DEFAULT_CONFIG, popart: false },
         version: 3,
         frames: 240,
         weights: [new Float32Array([1, 2])],

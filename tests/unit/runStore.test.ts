@@ -29,7 +29,7 @@ function snapshot(version: number, fill = version): RunSnapshot {
     slots: [
       {
         label: 'Run',
-        config: { ...DEFAULT_CONFIG },
+        config: { ...DEFAULT_CONFIG, popart: false },
         version,
         frames: version * 100,
         weights: [new Float32Array([fill, fill + 0.5]), new Float32Array(3).fill(fill)],

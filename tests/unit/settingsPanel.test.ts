@@ -143,7 +143,7 @@ describe('SettingsPanel for the task suite', () => {
   });
 
   it('has a PopArt checkbox; its step size applies only with PopArt', () => {
-    const off = render({ config: suite });
+    const off = render({ config: { ...suite, popart: false } });
     expect(fieldHtml(off, 'popart')).toMatch(/<input[^>]*type="checkbox"/);
     expect(fieldHtml(off, 'popart')).not.toMatch(/checked=""/);
     expect(fieldHtml(off, 'popartBeta')).toMatch(/disabled=""/);

@@ -206,7 +206,7 @@ describe('decodeShareHash', () => {
     expect(problems).toEqual([
       "Link: Environment 'nope' is not one of the 9 choices; using 'classic/CartPole-v1'.",
       "Link: Actors '1.5' is not an integer in [1, 64]; using 2.",
-      "Link: Batch size B '0' is not an integer in [1, 256]; using 2.",
+      "Link: Batch size B '0' is not an integer in [1, 256]; using 4.",
       "Link: Optimiser 'sgd' is not one of 'rmsprop', 'adam'; using 'rmsprop'.",
       "Link: Learning rate 'abc' is not a number in (0, 1]; using 0.01.",
     ]);

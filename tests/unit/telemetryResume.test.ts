@@ -95,7 +95,7 @@ describe('mean-100 figures across a save and restore', () => {
     const { recentLengths: _dropped, ...curves } = history.toState();
     const oldSlot = {
       label: 'Run',
-      config: { ...DEFAULT_CONFIG, env: 'suite/minatar' },
+      config: { ...DEFAULT_CONFIG, env: 'suite/minatar', popart: false },
       version: CUT,
       frames: 40 * CUT,
       weights: [new Float32Array([1, 2])],
@@ -127,7 +127,7 @@ describe('mean-100 figures across a save and restore', () => {
     const history = new TrainingHistory(HISTORY_OPTIONS);
     for (let u = 0; u < 10; u++) update(tracker, history, u);
     const progress = { ...tracker.getState(), actorRestarts: 0, wallSeconds: 1 };
-    const slot = { label: 'Run', config: { ...DEFAULT_CONFIG }, version: 1, frames: 40, weights: [new Float32Array(1)], history: history.toState({ recentEpisodes: false }), progress };
+    const slot = { label: 'Run', config: { ...DEFAULT_CONFIG, popart: false }, version: 1, frames: 40, weights: [new Float32Array(1)], history: history.toState({ recentEpisodes: false }), progress };
     const snapshot = (p: unknown) => ({ format: RUN_SNAPSHOT_FORMAT, savedAt: '2025-01-01T00:00:00.000Z', presetId: null, slots: [{ ...slot, progress: p }] });
     expect(checkRunSnapshot(structuredClone(snapshot(progress))).slots[0]!.progress).toEqual(progress);
     expect(() => checkRunSnapshot(snapshot({ ...progress, tasks: [{ frames: 1, episodes: 1, recentReturns: [1], recentLengths: [] }] }))).toThrow(/progress of its games/);

@@ -41,7 +41,7 @@ describe('TrainingRun', () => {
     const a = await train(config, true);
     const b = await train(config, true);
     const c = await train({ ...config, seed: 2 }, true);
-    expect(a.records.length).toBe(30);
+    expect(a.records.length).toBe(2400 / (config.batchSize * config.unrollLength * config.envsPerActor));
     expect(a.records.map(timeless)).toEqual(b.records.map(timeless));
     expect(a.weights.map((w) => Array.from(w))).toEqual(b.weights.map((w) => Array.from(w)));
     expect(c.weights[0]).not.toEqual(a.weights[0]);
@@ -123,7 +123,7 @@ describe('TrainingRun controls', () => {
 
 describe('actor faults', () => {
   it('replaces an actor that throws and one that stops answering (watchdog), and training goes on', async () => {
-    const config = { ...DEFAULT_CONFIG, frames: 20_000, actors: 2 };
+    const config = { ...DEFAULT_CONFIG, frames: 20_000, actors: 2, batchSize: 2, queueCapacity: 4 };
     const spec = createEnv(config.env, { seed: 0 }).spec;
     const learner = new Learner(learnerOptionsFor(config, spec));
     const made: InProcessActor[] = [];

@@ -221,7 +221,7 @@ const FIELDS = [
   },
   {
     key: 'popart', group: 'agent', flag: 'popart', urlKey: 'popart', label: 'PopArt',
-    kind: 'boolean', default: false,
+    kind: 'boolean', default: true,
     doc: 'Normalise each task\'s value with PopArt (Hessel et al. 2019): V-trace targets stay in the game\'s own scale, but the value loss and policy gradient are scaled by running per-task statistics, so games with large returns do not drown out the others.',
   },
   {
@@ -253,12 +253,12 @@ const FIELDS = [
   // --- Learner and optimiser ----------------------------------------------
   {
     key: 'queueCapacity', group: 'learner', flag: 'queue-capacity', urlKey: 'queue', label: 'Queue capacity',
-    kind: 'int', min: 1, max: 1024, default: 4,
+    kind: 'int', min: 1, max: 1024, default: 8,
     doc: 'Unrolls the queue between actors and learner can hold; actors wait while it is full, which bounds how stale the data can become. At least B; when not set, raised to B if B is larger.',
   },
   {
     key: 'batchSize', group: 'learner', flag: 'batch-size', urlKey: 'B', label: 'Batch size B',
-    kind: 'int', min: 1, max: 256, default: 2,
+    kind: 'int', min: 1, max: 256, default: 4,
     doc: 'B: unrolls the learner takes from the queue for each update (IMPALA section 3).',
   },
   {

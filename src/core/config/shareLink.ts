@@ -80,10 +80,11 @@ export const FORMAT_PARAM = 'v';
 /**
  * The defaults of each earlier format that differ from today's: what a
  * setting left out of such a link means. Format 1: before the learning
- * work of issue 12 tuned CartPole (frames 200,000 and entropy cost 0.01).
+ * work of issue 12 tuned CartPole (frames 200,000, a constant entropy cost
+ * of 0.01, no PopArt, B = 2 and a queue of 4).
  */
 export const FORMAT_DEFAULTS: Readonly<Record<number, Partial<ExperimentConfig>>> = {
-  1: { frames: 200_000, entropyCost: 0.01, entropySchedule: 'constant' },
+  1: { frames: 200_000, entropyCost: 0.01, entropySchedule: 'constant', popart: false, batchSize: 2, queueCapacity: 4 },
 };
 
 /** The hash parameter that lists hidden controls; no `urlKey` starts with '_'. */
