@@ -168,6 +168,10 @@ describe('link formats', () => {
     expect(config).toEqual({ ...DEFAULT_CONFIG, ...old, learningRate: 0.5 });
     const differing = CONFIG_FIELDS.filter((f) => f.key in old && old[f.key] !== f.default).map((f) => f.key);
     expect(changed).toEqual(CONFIG_FIELDS.filter((f) => f.key === 'learningRate' || differing.includes(f.key)).map((f) => f.key));
+    // A bad value falls back to the default of the link's format, and the message says which.
+    const bad = decodeShareHash('#B=0');
+    expect(bad.config.batchSize).toBe(old.batchSize ?? DEFAULT_CONFIG.batchSize);
+    expect(bad.problems).toEqual([`Link: Batch size B '0' is not an integer in [1, 256]; using ${old.batchSize ?? DEFAULT_CONFIG.batchSize}.`]);
     // Format 2 means today's defaults.
     expect(decodeShareHash('#v=2&lr=0.5').config).toEqual({ ...DEFAULT_CONFIG, learningRate: 0.5 });
     // No link at all is today's defaults.

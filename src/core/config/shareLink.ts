@@ -238,8 +238,8 @@ function readOpen(raw: string, open: Set<OpenablePanel>): void {
 type RawValues = Map<ConfigField, (string | undefined)[]>;
 
 /** Parses the last text given for `field`, or names why the default is used. */
-function readValue(field: ConfigField, texts: readonly (string | undefined)[], problems: string[]): ConfigValue | undefined {
-  const fallback = `using ${formatValue(field.default)}`;
+function readValue(field: ConfigField, texts: readonly (string | undefined)[], problems: string[], fallbackValue: ConfigValue): ConfigValue | undefined {
+  const fallback = `using ${formatValue(fallbackValue)}`;
   if (texts.length > 1) problems.push(`Link: ${field.label} is given ${texts.length} times; the last one counts.`);
   const raw = texts[texts.length - 1];
   if (raw === undefined || raw === '') {
@@ -307,16 +307,16 @@ export function decodeShareHash(hash: string): ShareHashDecoding {
     else texts.push(value);
   }
 
+  // What the link left out (or gave badly) means its format's defaults: today's, or an earlier format's where they differ.
+  const formatDefaults: Partial<Record<ConfigKey, ConfigValue>> = FORMAT_DEFAULTS[format] ?? {};
   const given: Partial<Record<ConfigKey, ConfigValue>> = {};
   for (const field of CONFIG_FIELDS) {
     const texts = raw.get(field);
     if (texts === undefined) continue;
-    const value = readValue(field, texts, problems);
+    const value = readValue(field, texts, problems, formatDefaults[field.key] ?? field.default);
     if (value !== undefined) given[field.key] = value;
   }
 
-  // What the link left out means its format's defaults: today's, or an earlier format's where they differ.
-  const formatDefaults = FORMAT_DEFAULTS[format] ?? {};
   const validation = validateConfig({ ...formatDefaults, ...given });
   problems.push(...validation.problems.map((p) => `Link: ${p}.`));
   const config = validation.config;
