@@ -44,7 +44,7 @@ interface LearningFlags {
   trainerArgs: string[];
 }
 
-function parseLearningFlags(argv: readonly string[]): LearningFlags | string {
+export function parseLearningFlags(argv: readonly string[]): LearningFlags | string {
   const flags: LearningFlags = { seeds: [1, 2, 3], thresholds: null, json: null, out: 'runs/bench-learning', trainerArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
