@@ -112,6 +112,34 @@ describe('npm run train -- --resume', () => {
     expect(header.resumedAt?.map((r) => r.version)).toEqual([stoppedAt]);
   });
 
+  it('a run with worker actors, stopped and resumed, continues its counters and curves without a seam', async () => {
+    const dir = tempDir();
+    const args = ['--env', 'classic/CartPole-v1', '--frames', '12000', '--actors', '2', '--seed', '4'];
+    const stopped = await trainInProcess(args, dir, 12);
+    expect(stopped.code).toBe(130);
+    const at = decodeCheckpoint(readFileSync(join(dir, 'checkpoint.json'), 'utf8'));
+    const before = readMetrics(dir);
+    expect(before.at(-1)!.updates).toBe(at.version);
+    const resumed = await trainInProcess(['--resume', dir], dir);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    const records = readMetrics(dir);
+    // One record per update, numbered on from the checkpoint; frames, episodes and training time never go back.
+    expect(records.map((r) => r.updates)).toEqual(records.map((_, i) => i + 1));
+    expect(records.slice(0, before.length)).toEqual(before);
+    for (let i = 1; i < records.length; i++) {
+      expect(records[i]!.frames).toBeGreaterThan(records[i - 1]!.frames);
+      expect(records[i]!.episodes).toBeGreaterThanOrEqual(records[i - 1]!.episodes);
+      expect(records[i]!.wallSeconds).toBeGreaterThanOrEqual(records[i - 1]!.wallSeconds);
+    }
+    expect(records.at(-1)!.frames).toBeGreaterThanOrEqual(12000);
+    // The learning-rate schedule goes on from the checkpoint's frames: linear to zero at 12,000 frames.
+    const next = records[before.length]!;
+    expect(next.learningRate).toBeCloseTo(0.01 * (1 - at.frames / 12000), 6);
+    // The mean100 just after the resume still counts the episodes from before it.
+    expect(next.episodes).toBeGreaterThanOrEqual(before.at(-1)!.episodes);
+  });
+
   it('says what is wrong with a directory it cannot resume, and changes nothing', async () => {
     const empty = tempDir();
     let result = await trainInProcess(['--resume', empty], empty);
