@@ -138,8 +138,13 @@ export class Learner implements LearnerHandle {
   readonly popart: PopArt | null;
   private updates = 0;
   private frames = 0;
-  /** What the last update used, for the V-trace inspector; null before the first and after `restore`. */
-  private inspection: BatchInspection | null = null;
+  /**
+   * What the last update used, for the V-trace inspector: references to its
+   * batch and read-back (which nothing writes to afterwards), made into an
+   * inspection record only when one is asked for, so that updates copy
+   * nothing for it. Null before the first update and after `restore`.
+   */
+  private lastUpdate: Parameters<typeof recordBatchInspection> | null = null;
 
   constructor(readonly options: LearnerOptions) {
     this.network = createNetwork(options.network, options.spec, options.seed, true);
@@ -225,18 +230,17 @@ export class Learner implements LearnerHandle {
     this.updates = checked.version;
     this.frames = checked.frames;
     // The last batch's numbers were computed by the weights just replaced.
-    this.inspection = null;
+    this.lastUpdate = null;
   }
 
   /**
    * The batch of the last update and the numbers it computed on it
    * (log pi(a_t|x_t), V(x_t), the truncations' V(x_final)), read in the
    * update's own read-back: exactly what the update used. Null before the
-   * first update and after `restore`. The arrays are the learner's: read,
-   * do not write.
+   * first update and after `restore`. The record owns copies of its arrays.
    */
   async lastBatchInspection(): Promise<BatchInspection | null> {
-    return this.inspection;
+    return this.lastUpdate && recordBatchInspection(...this.lastUpdate);
   }
 
   /**
@@ -350,8 +354,8 @@ export class Learner implements LearnerHandle {
       popart.preserveOutputs(this.network.valueHead, before);
     }
     const tApplied = now();
-    // What the V-trace inspector shows of this update (copies: the record owns its arrays).
-    this.inspection = recordBatchInspection(
+    // What the V-trace inspector shows of this update (kept by reference; copied only on request).
+    this.lastUpdate = [
       batch,
       {
         version: weightsVersion,
@@ -363,7 +367,7 @@ export class Learner implements LearnerHandle {
         truncatedValues: values.subarray(objectiveEnd),
       },
       { correction: o.correction, discount: o.discount, clipRhoThreshold: o.clipRhoThreshold, clipPgRhoThreshold: o.clipPgRhoThreshold, clipCThreshold: o.clipCThreshold, lambda: o.lambda },
-    );
+    ];
     this.frames += batch.frames;
     tf.dispose([objective, clipped]);
     return {
