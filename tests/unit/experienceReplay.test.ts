@@ -4,13 +4,10 @@ import { DEFAULT_CONFIG, type ExperimentConfig } from '../../src/core/config/exp
 import { estimateMemory } from '../../src/core/config/memoryBudget';
 import { assembleBatch, type Batch } from '../../src/core/learner/batch';
 import { ExperienceReplay } from '../../src/core/learner/experienceReplay';
-import { Learner } from '../../src/core/learner/learner';
+import type { Learner } from '../../src/core/learner/learner';
 import type { LearnerHandle } from '../../src/core/learner/learnerHandle';
-import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../../src/core/training/fromConfig';
-import { InProcessActor } from '../../src/core/training/inProcessActor';
-import type { MetricsRecord } from '../../src/core/telemetry/metrics';
-import { TrainingRun } from '../../src/core/training/trainingRun';
 import { useWasmBackend } from '../../src/node/tfWasm';
+import { trainInProcess } from '../support/inProcessTraining';
 
 beforeAll(async () => {
   await useWasmBackend();
@@ -109,25 +106,8 @@ describe('TrainingRun with experience replay', () => {
 
   it('learns from B unrolls per update, half of them replayed from earlier fresh ones, and counts only fresh frames', async () => {
     const config: ExperimentConfig = { ...DEFAULT_CONFIG, batchSize: 4, queueCapacity: 4, replayShare: 0.5, replayCapacity: 6, frames: 3200 };
-    const spec = envSpecFor(config);
-    const learner = new Learner(learnerOptionsFor(config, spec));
     const batches: Batch[] = [];
-    const records: MetricsRecord[] = [];
-    const actor = new InProcessActor(actorOptionsFor(config, spec, 0));
-    const run = new TrainingRun({
-      config,
-      learner: recording(learner, batches),
-      actors: [actor],
-      deterministic: true,
-      scheduler: { now: () => performance.now(), yieldToEventLoop: () => new Promise<void>((r) => setImmediate(r)) },
-      onUpdate: (r) => records.push(r),
-    });
-    try {
-      await run.run();
-    } finally {
-      learner.dispose();
-      actor.dispose();
-    }
+    const { records } = await trainInProcess(config, { wrapLearner: (learner) => recording(learner, batches) });
     const unrollFrames = config.unrollLength * config.envsPerActor;
     // The first update has nothing to replay: four fresh unrolls. Then two fresh and two replayed.
     expect(batches.map((b) => b.cols / config.envsPerActor)).toEqual(batches.map(() => 4));

@@ -1,13 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { benchLearning, defaultThresholds, parseLearningFlags } from '../../bench/learningBench';
 import { DEFAULT_CONFIG } from '../../src/core/config/experimentConfig';
 import type { MetricsRecord } from '../../src/core/telemetry/metrics';
+import { useTempDirs } from '../support/trainerIo';
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = useTempDirs('impala-bench-learning-');
 
 describe('npm run bench -- learning', () => {
   it('separates its own flags from the trainer\'s and refuses what it cannot do', () => {
@@ -30,8 +29,7 @@ describe('npm run bench -- learning', () => {
   });
 
   it('trains each seed into its own folder and writes figures that match each run\'s metrics', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'impala-bench-learning-'));
-    dirs.push(out);
+    const out = tempDir();
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
     try {
       const code = await benchLearning(['--seeds', '1,2', '--frames', '1600', '--deterministic', '--thresholds', '15,1000', '--out', out]);

@@ -1,12 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/core/config/experimentConfig';
-import { Learner } from '../../src/core/learner/learner';
 import { summariseRun, summariseSeeds, type RunLearningSummary } from '../../src/core/telemetry/learningSummary';
-import type { MetricsRecord } from '../../src/core/telemetry/metrics';
-import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../../src/core/training/fromConfig';
-import { InProcessActor } from '../../src/core/training/inProcessActor';
-import { TrainingRun } from '../../src/core/training/trainingRun';
 import { useWasmBackend } from '../../src/node/tfWasm';
+import { trainInProcess } from '../support/inProcessTraining';
 
 /**
  * The learning check (issue 12): a change that makes the agent learn worse
@@ -39,25 +35,7 @@ beforeAll(async () => {
 });
 
 async function trainDeterministic(seed: number): Promise<RunLearningSummary> {
-  const config = { ...DEFAULT_CONFIG, seed };
-  const spec = envSpecFor(config);
-  const learner = new Learner(learnerOptionsFor(config, spec));
-  const actor = new InProcessActor(actorOptionsFor(config, spec, 0));
-  const records: MetricsRecord[] = [];
-  const run = new TrainingRun({
-    config,
-    learner,
-    actors: [actor],
-    deterministic: true,
-    scheduler: { now: () => performance.now(), yieldToEventLoop: () => new Promise<void>((r) => setImmediate(r)) },
-    onUpdate: (r) => records.push(r),
-  });
-  try {
-    await run.run();
-  } finally {
-    learner.dispose();
-    actor.dispose();
-  }
+  const { records } = await trainInProcess({ ...DEFAULT_CONFIG, seed });
   return summariseRun(records, [THRESHOLD]);
 }
 

@@ -1,8 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Actor, type ActorOptions } from '../../src/core/actor/actor';
@@ -15,6 +13,7 @@ import { getNetworkWeights } from '../../src/core/model/weights';
 import { envSpecFor, networkFor, networkSpecFor } from '../../src/core/training/fromConfig';
 import type { MetricsRecord } from '../../src/core/telemetry/metrics';
 import { useWasmBackend } from '../../src/node/tfWasm';
+import { Capture, useTempDirs } from '../support/trainerIo';
 import { runDirName, runTrainer } from '../../src/node/trainer';
 import { WorkerActor } from '../../src/node/workerActor';
 import { closeTo, readCurveSvg } from '../support/svgCurves';
@@ -55,22 +54,7 @@ function readMetrics(dir: string): MetricsRecord[] {
     .map((line) => JSON.parse(line) as MetricsRecord);
 }
 
-/** A writable that keeps what it is given. */
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += String(chunk);
-    callback();
-  }
-}
-
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'impala-trainer-'));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = useTempDirs('impala-trainer-');
 
 describe('npm run train (the CLI as a child process)', () => {
   it('trains CartPole with two worker actors and writes metrics, config and checkpoint', async () => {

@@ -1,24 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MetricsRecord } from '../../src/core/telemetry/metrics';
 import { runTrainer } from '../../src/node/trainer';
 import { closeTo, readCurveSvg } from '../support/svgCurves';
+import { Capture, useTempDirs } from '../support/trainerIo';
 
 /** The trainer's learning-curve.svg and episodes.jsonl, against its own metrics.jsonl. */
 
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += String(chunk);
-    callback();
-  }
-}
-
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = useTempDirs('impala-curves-');
 
 function jsonLines<T>(path: string): T[] {
   return readFileSync(path, 'utf8')
@@ -29,8 +19,7 @@ function jsonLines<T>(path: string): T[] {
 
 describe('npm run train: learning-curve.svg', () => {
   it('draws metrics.jsonl\'s mean100 against frames and every episode of episodes.jsonl', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'impala-curves-'));
-    dirs.push(out);
+    const out = tempDir();
     const stdout = new Capture();
     const stderr = new Capture();
     const code = await runTrainer(['--deterministic', '--frames', '1600', '--seed', '1', '--quiet', '--out', out], { stdout, stderr });

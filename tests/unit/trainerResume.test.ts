@@ -1,11 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../../src/core/persistence/checkpoint';
 import type { MetricsRecord } from '../../src/core/telemetry/metrics';
 import { runTrainer } from '../../src/node/trainer';
+import { Capture, useTempDirs } from '../support/trainerIo';
 
 /**
  * `npm run train -- --resume DIR`: a deterministic run stopped part-way
@@ -14,26 +13,7 @@ import { runTrainer } from '../../src/node/trainer';
  * optimiser state.
  */
 
-/** A writable that keeps what it is given and calls `onText` with all of it so far. */
-class Capture extends Writable {
-  text = '';
-  constructor(private readonly onText?: (text: string) => void) {
-    super();
-  }
-  override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: () => void): void {
-    this.text += String(chunk);
-    this.onText?.(this.text);
-    callback();
-  }
-}
-
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'impala-resume-'));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = useTempDirs('impala-resume-');
 
 function readMetrics(dir: string): MetricsRecord[] {
   return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')

@@ -8,26 +8,15 @@ import type { MetricsRecord } from '../../src/core/telemetry/metrics';
 import { TrainingRun, type ActorHandle } from '../../src/core/training/trainingRun';
 import { WeightPublisher } from '../../src/core/training/weightPublisher';
 import { useWasmBackend } from '../../src/node/tfWasm';
+import { TEST_SCHEDULER, trainInProcess } from '../support/inProcessTraining';
 
 beforeAll(async () => {
   await useWasmBackend();
 });
 
-const scheduler = { now: () => performance.now(), yieldToEventLoop: () => new Promise<void>((r) => setImmediate(r)) };
+const scheduler = TEST_SCHEDULER;
 
-async function train(config: ExperimentConfig, deterministic: boolean): Promise<{ records: MetricsRecord[]; weights: Float32Array[] }> {
-  const spec = createEnv(config.env, { seed: 0 }).spec;
-  const learner = new Learner(learnerOptionsFor(config, spec));
-  const actors = Array.from({ length: deterministic ? 1 : config.actors }, (_, i) => new InProcessActor(actorOptionsFor(config, spec, i)));
-  const records: MetricsRecord[] = [];
-  const run = new TrainingRun({ config, learner, actors, deterministic, scheduler, onUpdate: (r) => records.push(r) });
-  await run.run();
-  expect(run.state).toBe('finished');
-  const weights = await learner.getWeights();
-  learner.dispose();
-  actors.forEach((a) => a.dispose());
-  return { records, weights };
-}
+const train = (config: ExperimentConfig, deterministic: boolean): Promise<{ records: MetricsRecord[]; weights: Float32Array[] }> => trainInProcess(config, { deterministic });
 
 /** Everything but wall-clock measurements. */
 const timeless = (r: MetricsRecord) => {
