@@ -33,23 +33,25 @@ const PANEL_LABELS: Record<OpenablePanel, string> = {
  * (TensorFlow Playground's `_hide` idea), so a class sees a reduced page,
  * and the panels to open on arrival (`_open`).
  */
+/** A copy of `set` with `item` in it (`on`) or not. */
+function withMember<T>(set: ReadonlySet<T>, item: T, on: boolean): Set<T> {
+  const next = new Set(set);
+  if (on) next.add(item);
+  else next.delete(item);
+  return next;
+}
+
 export function LessonLinkPanel({ state }: { state: LabSnapshot }) {
   const [hidden, setHidden] = useState<ReadonlySet<HideableControl>>(() => new Set(state.hidden));
   const [open, setOpen] = useState<ReadonlySet<OpenablePanel>>(() => new Set(state.open));
   const [copied, setCopied] = useState(false);
   const link = `${location.origin}${location.pathname}${location.search}${encodeShareHash(state.config, [...hidden], [...open])}`;
   const toggle = (id: HideableControl, on: boolean): void => {
-    const next = new Set(hidden);
-    if (on) next.add(id);
-    else next.delete(id);
-    setHidden(next);
+    setHidden(withMember(hidden, id, on));
     setCopied(false);
   };
   const toggleOpen = (id: OpenablePanel, on: boolean): void => {
-    const next = new Set(open);
-    if (on) next.add(id);
-    else next.delete(id);
-    setOpen(next);
+    setOpen(withMember(open, id, on));
     setCopied(false);
   };
   const box = (id: HideableControl, label: string) => (
