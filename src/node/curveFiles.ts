@@ -2,10 +2,9 @@ import { join } from 'node:path';
 import type { ExperimentConfig } from '../core/config/experimentConfig';
 import { curveSvg } from '../core/telemetry/curveSvg';
 import { comparisonChart, isEpisodePoint, learningCurveChart } from '../core/telemetry/learningCurves';
-import type { MetricsRecord } from '../core/telemetry/metrics';
 import { writeFileAtomic } from './atomicFile';
 import { EPISODES_FILE } from './episodeLog';
-import { readJsonLines } from './jsonLines';
+import { readJsonLines, readMetrics } from './jsonLines';
 
 /**
  * The trainer's pictures, drawn from a run directory's files alone (so a
@@ -29,15 +28,4 @@ export function writeComparison(dir: string, title: string, runs: readonly { lab
     runs.map((r) => ({ label: r.label, config: r.config, records: readMetrics(r.dir) })),
   );
   writeFileAtomic(join(dir, COMPARISON_FILE), curveSvg(chart));
-}
-
-function readMetrics(dir: string): MetricsRecord[] {
-  return readJsonLines(join(dir, 'metrics.jsonl'), isMetricsRecord);
-}
-
-/** Enough of a `MetricsRecord` to draw: the lines of metrics.jsonl are the trainer's own. */
-function isMetricsRecord(value: unknown): value is MetricsRecord {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.frames === 'number' && typeof v.updates === 'number' && typeof v.episodes === 'number';
 }
