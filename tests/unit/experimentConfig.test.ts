@@ -11,7 +11,6 @@ import {
   parseValue,
   resolveNetworkKind,
   validateConfig,
-  validateStoredConfig,
   type ConfigField,
   type ValueSpec,
 } from '../../src/core/config/experimentConfig';
@@ -19,6 +18,7 @@ import { ENV_IDS } from '../../src/core/envs/envInfo';
 import { NETWORK_KINDS } from '../../src/core/model/networkKinds';
 import { CORRECTIONS } from '../../src/core/agent/corrections';
 import { RandomState } from '../../src/core/rng/randomState';
+import { validateStoredConfig } from '../../src/core/config/storedConfig';
 
 /** The defaults the brief and the paper call for, written out independently of the schema. */
 const EXPECTED_DEFAULTS = {

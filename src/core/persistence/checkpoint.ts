@@ -1,4 +1,5 @@
-import { validateStoredConfig, type ExperimentConfig } from '../config/experimentConfig';
+import type { ExperimentConfig } from '../config/experimentConfig';
+import { validateStoredConfig } from '../config/storedConfig';
 import type { LearnerState } from '../learner/learner';
 import { tasksOf } from '../training/fromConfig';
 import { base64ToBytes, bytesToBase64 } from './base64';

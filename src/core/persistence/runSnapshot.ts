@@ -1,7 +1,8 @@
 import type { LearnerState } from '../learner/learner';
 import { learnerStateRulesFor } from './checkpoint';
 import { checkLearnerState, learnerStateOf } from '../learner/learnerStateCheck';
-import { validateStoredConfig, type ExperimentConfig } from '../config/experimentConfig';
+import type { ExperimentConfig } from '../config/experimentConfig';
+import { validateStoredConfig } from '../config/storedConfig';
 import type { Recording, ReplayStep } from '../replay/replay';
 import type { TrainingHistoryState } from '../telemetry/trainingHistory';
 import type { RunProgress } from '../training/trainingRun';
