@@ -40,7 +40,10 @@ const huge = (): ExperimentConfig => {
 
 /** The arrays whose size the settings fix (episode records and truncated observations vary with episodes). */
 const fixedBytes = (x: Unroll | Batch): number =>
-  [x.observations, x.actions, x.rewards, x.terminated, x.truncated, x.behaviourLogits, x.taskIds].reduce((n, a) => n + a.byteLength, 0);
+  [
+    x.observations, x.actions, x.rewards, x.terminated, x.truncated, x.behaviourLogits, x.taskIds,
+    ...(x.core ? [x.core.initialState.h, x.core.initialState.c, x.core.previousActions, x.core.previousRewards] : []),
+  ].reduce((n, a) => n + a.byteLength, 0);
 
 /** Real unrolls from the real Actor with the experiment's own options. */
 async function realUnrolls(c: ExperimentConfig, count: number): Promise<Unroll[]> {
@@ -66,7 +69,11 @@ const CASES: [string, Partial<ExperimentConfig>][] = [
   ['Breakout, minimal action set', { env: 'minatar/breakout', actionSet: 'minimal', envsPerActor: 2, unrollLength: 3 }],
   ['Seaquest with the ResNet', { env: 'minatar/seaquest', network: 'resnet', envsPerActor: 2, unrollLength: 4 }],
   ['the suite (10x10x31, 5 value heads)', { env: 'suite/minatar', envsPerActor: 5, unrollLength: 3, actors: 1 }],
+  ['CartPole with an LSTM core', { env: 'classic/CartPole-v1', core: 'lstm', envsPerActor: 3, unrollLength: 7 }],
+  ['Breakout with an LSTM of 32 that sees no previous reward', { env: 'minatar/breakout', core: 'lstm', coreSize: 32, corePreviousReward: false, envsPerActor: 2, unrollLength: 4 }],
 ];
+/** The feed-forward cases: a forward pass without core inputs. */
+const FEED_FORWARD_CASES = CASES.filter(([, settings]) => settings.core === undefined);
 
 describe('estimateMemory against the real arrays', () => {
   it.each(CASES)('%s: one unroll and one batch exactly', async (_name, settings) => {
@@ -98,7 +105,7 @@ describe('estimateMemory against the real arrays', () => {
     }
   });
 
-  it.each(CASES)('%s: forward activations at least what tf.js allocates for a forward pass, and not wildly more', async (_name, settings) => {
+  it.each(FEED_FORWARD_CASES)('%s: forward activations at least what tf.js allocates for a forward pass, and not wildly more', async (_name, settings) => {
     const c = config(settings);
     const spec = envSpecFor(c);
     const shape = memoryShapeOf(c);
@@ -126,6 +133,8 @@ describe("estimateMemory against a real learner update's peak", () => {
     ['CartPole', { env: 'classic/CartPole-v1' }],
     ['Breakout', { env: 'minatar/breakout' }],
     ['Breakout with the ResNet', { env: 'minatar/breakout', network: 'resnet' }],
+    ['CartPole with an LSTM core', { env: 'classic/CartPole-v1', core: 'lstm' }],
+    ['Breakout with an LSTM core', { env: 'minatar/breakout', core: 'lstm' }],
   ] as [string, Partial<ExperimentConfig>][])('%s: the estimate of the learner is above the peak tf.js measures, and within 2x of it', async (_name, settings) => {
     const c = config({ ...settings, envsPerActor: 4, unrollLength: 10, batchSize: 2, queueCapacity: 2 });
     const spec = envSpecFor(c);

@@ -3,6 +3,7 @@ import type { EnvSettings } from '../envs/registry';
 import { allocateObservations, stackObservations, type ObservationArray } from '../envs/types';
 import { captureState, restoreState, type StateValue } from '../envs/stateSnapshot';
 import { VecEnv } from '../envs/vecEnv';
+import { CoreCarry } from '../model/coreCarry';
 import { createNetwork, type Network, type NetworkConfig } from '../model/networks';
 import { setNetworkWeights } from '../model/weights';
 import { deriveSeed } from '../rng/deriveSeed';
@@ -45,6 +46,8 @@ export class Actor {
   private readonly observationShape: number[];
   private version = -1;
   private started = false;
+  /** A recurrent network's state and previous action and reward per environment; null when feed-forward. */
+  private readonly carry: CoreCarry | null;
 
   constructor(readonly options: ActorOptions) {
     const { actorIndex, envId, numEnvs, unrollLength, seed } = options;
@@ -68,6 +71,7 @@ export class Actor {
     );
     this.random = new RandomState(deriveSeed(seed, 0x5eed, actorIndex));
     this.actions = new Int32Array(numEnvs);
+    this.carry = this.network.core ? new CoreCarry(numEnvs, this.network.core.config.size) : null;
   }
 
   /** Version of the weights the actor acts with; -1 before the first `setWeights`. */
@@ -78,21 +82,27 @@ export class Actor {
   /**
    * The actor's state between unrolls, apart from its weights: its
    * environments (with their random streams and the episodes in progress)
-   * and its action-sampling stream. An actor built with the same options
+   * its action-sampling stream and, for a recurrent network, the core's
+   * state and previous actions and rewards. An actor built with the same options
    * and given this state by `setState` (and the same weights) produces the
    * same unrolls as this one would. See `stateSnapshot.ts`.
    */
   getState(): StateValue {
-    return captureState({ vec: this.vec, random: this.random, started: this.started }, 'actor');
+    return captureState({ vec: this.vec, random: this.random, started: this.started, ...(this.carry ? { core: this.carry } : {}) }, 'actor');
   }
 
   /** Takes a state from `getState` of an actor with the same options; throws, naming the field, if it does not fit. */
   setState(state: StateValue): void {
     if (state === null || typeof state !== 'object' || Array.isArray(state) || ArrayBuffer.isView(state)) throw new Error('actor state: not an object');
-    const { vec, random, started } = state as { [key: string]: StateValue };
+    const { vec, random, started, core } = state as { [key: string]: StateValue };
     if (typeof started !== 'boolean') throw new Error('actor state: started should be true or false');
+    if ((core !== undefined) !== (this.carry !== null)) {
+      throw new Error(`actor state: ${this.carry ? 'this actor has an LSTM core but the state has no core state' : 'the state has a core state but this actor has no LSTM core'}`);
+    }
+    // Checked together before anything is written (restoreState checks the path it writes).
     restoreState(this.vec, vec ?? null, 'actor.vec');
     restoreState(this.random, random ?? null, 'actor.random');
+    if (this.carry) restoreState(this.carry, core ?? null, 'actor.core');
     this.started = started;
   }
 
@@ -101,15 +111,36 @@ export class Actor {
     this.version = version;
   }
 
-  /** Policy logits for the current observations of every environment, `[N][A]`. */
-  async policyLogits(observations: ObservationArray): Promise<Float32Array> {
+  /**
+   * Policy logits for the current observations of every environment,
+   * `[N][A]`; for a recurrent network, each row is followed by the core's
+   * new h and c (`[N][A + 2H]`), all in one read-back.
+   */
+  private async policyStep(observations: ObservationArray): Promise<Float32Array> {
     const n = this.vec.numEnvs;
-    const logits = tf.tidy(() => this.network.applyPolicy(tf.tensor(observations, [n, ...this.observationShape], 'float32')));
+    const carry = this.carry;
+    const output = tf.tidy(() => {
+      const x = tf.tensor(observations, [n, ...this.observationShape], 'float32');
+      if (!carry) return this.network.applyPolicy(x).policyLogits;
+      const { policyLogits, coreOutputs } = this.network.applyPolicy(x, carry.inputs());
+      return tf.concat([policyLogits, coreOutputs!.h, coreOutputs!.c], 1);
+    });
     try {
-      return (await logits.data()) as Float32Array;
+      return (await output.data()) as Float32Array;
     } finally {
-      logits.dispose();
+      output.dispose();
     }
+  }
+
+  /** Policy logits for the current observations of every environment, `[N][A]` (a recurrent network's core is not advanced). */
+  async policyLogits(observations: ObservationArray): Promise<Float32Array> {
+    const out = await this.policyStep(observations);
+    if (!this.carry) return out;
+    const A = this.vec.spec.numActions;
+    const width = A + 2 * this.carry.size;
+    const logits = new Float32Array(this.vec.numEnvs * A);
+    for (let k = 0; k < this.vec.numEnvs; k++) logits.set(out.subarray(k * width, k * width + A), k * A);
+    return logits;
   }
 
   /** Acts for T steps and returns the unroll (a fresh set of buffers, ready to transfer). */
@@ -136,13 +167,26 @@ export class Actor {
     const episodeLengths: number[] = [];
     const episodeTaskIds: number[] = [];
     const policyVersion = this.version;
+    const carry = this.carry;
+    const core = carry?.snapshot();
+    const width = carry ? A + 2 * carry.size : A;
+    const logits = new Float32Array(N * A);
 
     observations.set(vec.observations, 0);
     for (let t = 0; t < T; t++) {
-      const logits = await this.policyLogits(vec.observations);
+      const out = await this.policyStep(vec.observations);
+      if (carry) {
+        for (let k = 0; k < N; k++) logits.set(out.subarray(k * width, k * width + A), k * A);
+      } else {
+        logits.set(out);
+      }
       behaviourLogits.set(logits, t * N * A);
       sampleCategorical(logits, A, this.random, this.actions);
       vec.step(this.actions);
+      if (carry) {
+        const state = { data: out, rowWidth: width, hOffset: A, cOffset: A + carry.size };
+        carry.advance(state, this.actions, vec.rewards, (k) => vec.terminated[k] === 1 || vec.truncated[k] === 1);
+      }
       actions.set(this.actions, t * N);
       rewards.set(vec.rewards, t * N);
       terminated.set(vec.terminated, t * N);
@@ -181,6 +225,7 @@ export class Actor {
       episodeLengths: Int32Array.from(episodeLengths),
       taskIds: this.taskIds.slice(),
       episodeTaskIds: Int32Array.from(episodeTaskIds),
+      ...(core ? { core } : {}),
     };
   }
 

@@ -1,4 +1,5 @@
 import type { ObservationArray, ObservationDtype } from '../envs/types';
+import type { CoreStart } from '../model/coreCarry';
 
 /**
  * One actor's trajectory segment: T steps of N environments, time-major.
@@ -44,6 +45,13 @@ export interface Unroll {
   taskIds: Int32Array;
   /** Task id of each episode that ended in this unroll. */
   episodeTaskIds: Int32Array;
+  /**
+   * A recurrent agent's core at x_0 (absent for a feed-forward one): the
+   * LSTM state each environment's first step starts from and its previous
+   * action and reward, so that the learner can replay the core over the
+   * unroll from there (paper section 3; scalable_agent's `agent_state`).
+   */
+  core?: CoreStart;
 }
 
 /** Environment frames in an unroll (T x N). */
@@ -66,6 +74,7 @@ export function unrollTransferables(u: Unroll): ArrayBuffer[] {
     u.episodeLengths,
     u.taskIds,
     u.episodeTaskIds,
+    ...(u.core ? [u.core.initialState.h, u.core.initialState.c, u.core.previousActions, u.core.previousRewards] : []),
   ];
   return arrays.map((a) => a.buffer as ArrayBuffer);
 }

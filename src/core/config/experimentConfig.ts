@@ -26,6 +26,7 @@ export type Optimizer = 'rmsprop' | 'adam';
 export type LrSchedule = 'linear' | 'constant';
 export type RewardClip = 'none' | 'unit';
 export type ActionSet = 'full' | 'minimal';
+export type CoreChoice = 'none' | 'lstm';
 
 /** Every setting of one experiment. Meanings, ranges and defaults: `CONFIG_FIELDS`. */
 export interface ExperimentConfig {
@@ -38,6 +39,14 @@ export interface ExperimentConfig {
   actionSet: ActionSet;
   // Agent and network
   network: NetworkChoice;
+  /** The recurrent core between torso and heads (paper figure 3): 'none' (feed-forward) or 'lstm'. */
+  core: CoreChoice;
+  /** H, the LSTM's size; 0: the default for the observations (128 for images, 64 for vectors). */
+  coreSize: number;
+  /** Feed the previous action (one-hot) to the core. */
+  corePreviousAction: boolean;
+  /** Feed the previous reward, clipped to [-1, 1], to the core. */
+  corePreviousReward: boolean;
   /** PopArt value normalisation per task (Hessel et al. 2019). */
   popart: boolean;
   /** PopArt's statistics step size beta. */
@@ -218,6 +227,26 @@ const FIELDS = [
     key: 'network', group: 'agent', flag: 'network', urlKey: 'net', label: 'Network',
     kind: 'enum', choices: NETWORK_CHOICES, default: 'auto',
     doc: "The policy-and-baseline network. 'auto' picks 'mlp' for vector observations and 'minatar' (the MinAtar baselines' small CNN) for 10x10xC images; 'resnet' is a small version of the paper's deep IMPALA CNN (figure 3).",
+  },
+  {
+    key: 'core', group: 'agent', flag: 'core', urlKey: 'core', label: 'Memory (core)',
+    kind: 'enum', choices: ['none', 'lstm'], default: 'none',
+    doc: "'lstm' puts an LSTM between the network and its heads, as the paper's agents have (figure 3), so the agent can remember what it saw earlier in the episode; 'none' acts on the current observation alone. Actors keep the LSTM's state, every unroll carries the state it started from, and the learner replays the LSTM over the unroll from there.",
+  },
+  {
+    key: 'coreSize', group: 'agent', flag: 'core-size', urlKey: 'csize', label: 'LSTM size',
+    kind: 'int', min: 0, max: 1024, default: 0,
+    doc: 'LSTM only: the size of its state; 0 picks 128 for MinAtar images and 64 for classic control.',
+  },
+  {
+    key: 'corePreviousAction', group: 'agent', flag: 'core-previous-action', urlKey: 'cpa', label: 'LSTM sees last action',
+    kind: 'boolean', default: true,
+    doc: "LSTM only: also feed the LSTM the action taken at the previous step (one-hot), as the paper's agent does.",
+  },
+  {
+    key: 'corePreviousReward', group: 'agent', flag: 'core-previous-reward', urlKey: 'cpr', label: 'LSTM sees last reward',
+    kind: 'boolean', default: true,
+    doc: "LSTM only: also feed the LSTM the reward of the previous step, clipped to [-1, 1], as the paper's agent does.",
   },
   {
     key: 'popart', group: 'agent', flag: 'popart', urlKey: 'popart', label: 'PopArt',

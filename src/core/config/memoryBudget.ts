@@ -1,6 +1,6 @@
 import { envInfo } from '../envs/envInfo';
 import { parseTaskList } from '../envs/suite/minatarSuite';
-import { DEFAULT_NETWORK_SIZES, type NetworkKind } from '../model/networkKinds';
+import { DEFAULT_CORE_SIZE, DEFAULT_NETWORK_SIZES, type NetworkKind } from '../model/networkKinds';
 import { configFieldByKey, DEFAULT_CONFIG, resolveNetworkKind, type ExperimentConfig } from './experimentConfig';
 
 /**
@@ -38,6 +38,8 @@ export interface MemoryShape {
   /** Value heads (the suite's games; 1 otherwise). */
   numTasks: number;
   network: NetworkKind;
+  /** The LSTM core, resolved (`lstmCore.ts`), or null for a feed-forward network. */
+  core: { size: number; previousAction: boolean; previousReward: boolean } | null;
 }
 
 /** The environment and network of a config, without creating either. */
@@ -52,6 +54,14 @@ export function memoryShapeOf(config: ExperimentConfig): MemoryShape {
     numActions: minimal ? env.minimalActions!.length : env.actions.length,
     numTasks: tasks?.ok ? tasks.tasks.length : 1,
     network: resolveNetworkKind(config, env.observation.shape),
+    core:
+      config.core === 'lstm'
+        ? {
+            size: config.coreSize > 0 ? config.coreSize : DEFAULT_CORE_SIZE[env.observation.kind],
+            previousAction: config.corePreviousAction,
+            previousReward: config.corePreviousReward,
+          }
+        : null,
   };
 }
 
@@ -126,6 +136,17 @@ export function networkSizes(shape: MemoryShape): NetworkSizes {
       break;
     }
   }
+  const core = shape.core;
+  if (core) {
+    // W_x, W_h and b (lstmCore.ts). Per row: the previous action's one-hot and reward, their concat with the features,
+    // the projection (matMul, add: 8H), its reshape and unstack (8H); each step's h W_h and z (8H), the split (4H),
+    // three sigmoids and tanh g (4H), f c, i g, c, tanh c and h (5H), the reset masks (2H); the concatenated h and c (2H).
+    const H = core.size;
+    const width = features + (core.previousAction ? A : 0) + (core.previousReward ? 1 : 0);
+    parameters += dense(width, 4 * H) + H * 4 * H;
+    activations += A + 1 + width + 41 * H;
+    features = H;
+  }
   parameters += dense(features, A) + dense(features, K);
   // Heads: policy matMul and add; value matMul, add and reshape, and with several tasks a one-hot mask, product and sum.
   activations += 2 * A + 3 * K + (K > 1 ? 2 * K + 1 : 0);
@@ -186,7 +207,9 @@ export function estimateMemory(config: ExperimentConfig, shape: MemoryShape = me
   const net = networkSizes(shape);
 
   /** The fixed arrays of T steps of `n` columns (an unroll: n = N; a batch: n = B N). */
-  const stepArrays = (n: number): number => (T + 1) * n * S * d + T * n * (I32 + F32 + U8 + U8 + A * F32) + n * I32;
+  // With a core, each column also carries its starting h and c and previous action and reward (`Unroll.core`).
+  const coreBytes = shape.core ? 2 * shape.core.size * F32 + I32 + F32 : 0;
+  const stepArrays = (n: number): number => (T + 1) * n * S * d + T * n * (I32 + F32 + U8 + U8 + A * F32) + n * (I32 + coreBytes);
   const unrollBytes = stepArrays(N);
   const unrollsHeld = Q + M + B + (config.replayShare > 0 ? config.replayCapacity : 0);
   const batchBytes = stepArrays(B * N);

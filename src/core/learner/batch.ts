@@ -1,5 +1,6 @@
 import type { Unroll } from '../actor/unroll';
 import { allocateObservations, stackObservations, type ObservationArray } from '../envs/types';
+import type { CoreStart } from '../model/coreCarry';
 
 /**
  * B unrolls stacked time-major into one learner batch whose columns are the
@@ -37,6 +38,8 @@ export interface Batch {
    * fresh columns count as frames, episodes and task frames.
    */
   freshCols: number;
+  /** A recurrent agent's core at x_0 of each column (the unrolls' `core`, side by side); absent for a feed-forward one. */
+  core?: CoreStart;
 }
 
 /**
@@ -55,6 +58,8 @@ export function assembleBatch(fresh: readonly Unroll[], replayed: readonly Unrol
       throw new Error(`assembleBatch: unrolls disagree (T ${u.T} vs ${T}, actions ${u.numActions} vs ${A}, shape [${u.observationShape}] vs [${observationShape}])`);
     }
   }
+  const recurrent = first.core !== undefined;
+  if (unrolls.some((u) => (u.core !== undefined) !== recurrent)) throw new Error('assembleBatch: some unrolls carry a core state and others do not');
   const cols = unrolls.reduce((n, u) => n + u.numEnvs, 0);
   const freshCols = fresh.reduce((n, u) => n + u.numEnvs, 0);
   const layout = { observationSize: size, observationDtype };
@@ -107,7 +112,32 @@ export function assembleBatch(fresh: readonly Unroll[], replayed: readonly Unrol
     episodeTaskIds: fresh.flatMap((u) => Array.from(u.episodeTaskIds)),
     frames: T * freshCols,
     freshCols,
+    ...(recurrent ? { core: stackCoreStarts(unrolls.map((u) => u.core!)) } : {}),
   };
+}
+
+/** Cores of several unrolls side by side, in column order; all must have one core size. */
+function stackCoreStarts(cores: readonly CoreStart[]): CoreStart {
+  const columns = cores.reduce((n, c) => n + c.previousActions.length, 0);
+  const width = cores[0]!.initialState.h.length / cores[0]!.previousActions.length;
+  const out: CoreStart = {
+    initialState: { h: new Float32Array(columns * width), c: new Float32Array(columns * width) },
+    previousActions: new Int32Array(columns),
+    previousRewards: new Float32Array(columns),
+  };
+  let col = 0;
+  for (const core of cores) {
+    const N = core.previousActions.length;
+    if (core.initialState.h.length !== N * width || core.initialState.c.length !== N * width || core.previousRewards.length !== N) {
+      throw new Error(`assembleBatch: an unroll's core state does not fit ${N} environments of core size ${width}`);
+    }
+    out.initialState.h.set(core.initialState.h, col * width);
+    out.initialState.c.set(core.initialState.c, col * width);
+    out.previousActions.set(core.previousActions, col);
+    out.previousRewards.set(core.previousRewards, col);
+    col += N;
+  }
+  return out;
 }
 
 /**
@@ -117,6 +147,7 @@ export function assembleBatch(fresh: readonly Unroll[], replayed: readonly Unrol
  * for its metrics).
  */
 export function batchTransferables(batch: Batch): ArrayBuffer[] {
-  const arrays = [batch.observations, batch.actions, batch.rewards, batch.terminated, batch.truncated, batch.behaviourLogits, batch.truncatedIndices, batch.truncatedObservations];
+  const core = batch.core ? [batch.core.initialState.h, batch.core.initialState.c, batch.core.previousActions, batch.core.previousRewards] : [];
+  const arrays = [batch.observations, batch.actions, batch.rewards, batch.terminated, batch.truncated, batch.behaviourLogits, batch.truncatedIndices, batch.truncatedObservations, ...core];
   return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
 }

@@ -11,6 +11,8 @@ import { FlatLayout, type Optimizer } from '../optim/optimizer';
 import { RmsProp } from '../optim/rmsprop';
 import type { Batch } from './batch';
 import { recordBatchInspection, type BatchInspection } from './batchInspection';
+import { coreInputsOf } from './coreInputs';
+import { stopGradient } from '../agent/stopGradient';
 import type { LearnerHandle } from './learnerHandle';
 import { entropyCostAt, learningRateAt } from './learningRate';
 
@@ -280,6 +282,13 @@ export class Learner implements LearnerHandle {
     // The version of the weights this update computes pi and V with.
     const weightsVersion = this.updates;
 
+    // A recurrent network replays its core over x_0 .. x_T from the state the actors stored (`coreInputsOf`).
+    const recurrent = this.network.core !== null;
+    if (recurrent !== (batch.core !== undefined)) {
+      throw new Error(recurrent ? 'Learner: this network has an LSTM core, but the batch carries no core state' : 'Learner: the batch carries a core state, but this network has no core');
+    }
+    const coreInputs = recurrent ? coreInputsOf(batch) : undefined;
+
     const tStart = now();
     const { objective, clipped } = tf.tidy(() => {
       let truncatedValues: tf.Tensor | null = null;
@@ -287,29 +296,46 @@ export class Learner implements LearnerHandle {
       const columnScale = popart ? tf.tensor1d(Float32Array.from(batch.taskIds, (t) => sigmas![t]!)) : null;
       const columnShift = popart ? tf.tensor1d(Float32Array.from(batch.taskIds, (t) => popart.mu[t]!)) : null;
       const observations = tf.tensor(batch.observations, [(T + 1) * C, ...shape], 'float32');
-      let rewardsT: tf.Tensor2D = tf.tensor2d(rewards, [T, C]);
-      if (K > 0) {
-        // V(x_final) of each truncated episode: a constant, computed outside the gradient tape.
-        const normalised = this.network.apply(tf.tensor(batch.truncatedObservations, [K, ...shape], 'float32'), truncatedTasks).baseline;
-        truncatedValues = popart
+      const rewardsT: tf.Tensor2D = tf.tensor2d(rewards, [T, C]);
+      /** V(x_final) of each truncated episode in V's scale, from the network's normalised output n. */
+      const unnormalised = (normalised: tf.Tensor1D): tf.Tensor1D =>
+        popart
           ? tf.add(tf.mul(normalised, tf.tensor1d(Float32Array.from(truncatedTasks, (t) => sigmas![t]!))), tf.tensor1d(Float32Array.from(truncatedTasks, (t) => popart.mu[t]!)))
           : normalised;
-        const padded = tf.concat([truncatedValues, tf.zeros([1])]);
-        rewardsT = tf.add(rewardsT, tf.mul(tf.reshape(tf.gather(padded, tf.tensor1d(bootstrapIndex, 'int32')), [T, C]), o.discount));
+      /** r_t + gamma V(x_final) at truncated steps: a constant to the objective (its gradient flows to logits and values only). */
+      const bootstrapped = (values: tf.Tensor): tf.Tensor2D => {
+        const padded = tf.concat([values, tf.zeros([1])]);
+        return tf.add(rewardsT, tf.mul(tf.reshape(tf.gather(padded, tf.tensor1d(bootstrapIndex, 'int32')), [T, C]), o.discount));
+      };
+      if (K > 0 && !recurrent) {
+        // V(x_final) of each truncated episode: a constant, computed outside the gradient tape.
+        truncatedValues = unnormalised(this.network.apply(tf.tensor(batch.truncatedObservations, [K, ...shape], 'float32'), truncatedTasks).baseline);
       }
       const objectiveInputs = {
         actionMask: tf.tensor3d(actionMask(batch.actions, A), [T, C, A]),
         behaviourActionLogProbs: tf.tensor2d(behaviourLogProbs, [T, C]),
         discounts: tf.tensor2d(discounts, [T, C]),
-        rewards: rewardsT,
         ...(columnScale && columnShift ? { popart: { scale: columnScale, shift: columnShift } } : {}),
       };
       let objective: tf.Tensor1D | null = null;
       const { grads } = tf.variableGrads(() => {
-        const { policyLogits, baseline } = this.network.apply(observations, rowTasks);
+        const { policyLogits, baseline, coreOutputs } = this.network.apply(observations, rowTasks, coreInputs);
+        if (K > 0 && recurrent) {
+          // x_final follows x_t after a_t: one more core step from the state after x_t, with no gradient.
+          const rows = tf.tensor1d(batch.truncatedIndices, 'int32');
+          const finalInputs = {
+            initialState: { h: stopGradient(tf.gather(coreOutputs!.h, rows)), c: stopGradient(tf.gather(coreOutputs!.c, rows)) },
+            previousActions: Int32Array.from(batch.truncatedIndices, (flat) => batch.actions[flat]!),
+            previousRewards: Float32Array.from(batch.truncatedIndices, (flat) => batch.rewards[flat]!),
+            resets: new Uint8Array(K),
+          };
+          const finalObservations = tf.tensor(batch.truncatedObservations, [K, ...shape], 'float32');
+          truncatedValues = tf.keep(stopGradient(unnormalised(this.network.apply(finalObservations, truncatedTasks, finalInputs).baseline)));
+        }
         objective = impalaObjective(
           {
             ...objectiveInputs,
+            rewards: truncatedValues ? bootstrapped(truncatedValues) : rewardsT,
             logits: tf.reshape(tf.slice(policyLogits, [0, 0], [T * C, A]), [T, C, A]),
             outputs: tf.reshape(baseline, [T + 1, C]),
           },
@@ -333,6 +359,7 @@ export class Learner implements LearnerHandle {
       // Every number the update reports, in one vector: one read.
       const reported = tf.concat([tf.reshape(globalNorm, [1]), objective!, ...(truncatedValues ? [truncatedValues] : [])]);
       tf.dispose(objective!); // kept out of the gradient scope above
+      if (recurrent && truncatedValues) tf.dispose(truncatedValues); // likewise
       return { objective: reported, clipped };
     });
 

@@ -20,6 +20,9 @@ export const DEFAULT_NETWORK_SIZES = {
   resnet: { channels: [16, 32] as readonly number[], hiddenSize: 256 },
 } as const;
 
+/** The LSTM core's default size H (`lstmCore.ts`) for each kind of observation (128 for MinAtar, 64 for classic control). */
+export const DEFAULT_CORE_SIZE: Readonly<Record<ObservationKind, number>> = { image: 128, vector: 64 };
+
 /** What each network takes: the MLP vectors `[n]`; the MinAtar CNN and the ResNet `[H, W, C]` images. */
 export const NETWORK_INPUT: Readonly<Record<NetworkKind, ObservationKind>> = {
   mlp: 'vector',

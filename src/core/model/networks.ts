@@ -1,19 +1,34 @@
 import * as tf from '@tensorflow/tfjs';
 import { RandomState } from '../rng/randomState';
 import { glorotUniform } from './initializers';
-import { DEFAULT_NETWORK_SIZES, NETWORK_KINDS, type NetworkKind } from './networkKinds';
+import { LstmCore, type CoreInputs, type CoreOutputs, type LstmCoreConfig } from './lstmCore';
+import { DEFAULT_CORE_SIZE, DEFAULT_NETWORK_SIZES, NETWORK_KINDS, type NetworkKind } from './networkKinds';
 
 /**
  * Policy-and-baseline networks: each maps a batch of observations to policy
- * logits and a value estimate V(x) (the paper's agent, section 5, without
- * the LSTM). Parameters are plain `tf.Variable`s in a fixed order, so that
- * weights can be published to actors and checkpointed as a list of float32
- * arrays.
+ * logits and a value estimate V(x) (the paper's agent, section 5 and figure
+ * 3): a torso (MLP, MinAtar CNN or ResNet), optionally an LSTM core
+ * (`lstmCore.ts`), then the policy and value heads. Parameters are plain
+ * `tf.Variable`s in a fixed order (torso, core, heads), so that weights can
+ * be published to actors and checkpointed as a list of float32 arrays.
  */
+
+/**
+ * A recurrent core between torso and heads; absent or null: none (a
+ * feed-forward agent). Size defaults to `DEFAULT_CORE_SIZE` (128 for image
+ * observations, 64 for vectors); both switches default to true.
+ */
+export interface CoreSetting {
+  kind: 'lstm';
+  size?: number;
+  previousAction?: boolean;
+  previousReward?: boolean;
+}
 
 /** A multilayer perceptron for vector observations (classic control). */
 export interface MlpConfig {
   kind: 'mlp';
+  core?: CoreSetting | null;
   /** Widths of the hidden layers. Default [64, 64]. */
   hiddenSizes?: number[];
   /** Default 'relu'. */
@@ -23,6 +38,7 @@ export interface MlpConfig {
 /** The MinAtar baselines' network (Young & Tian 2019): conv 16 3x3 (valid), ReLU, dense 128, ReLU. */
 export interface MinAtarNetConfig {
   kind: 'minatar';
+  core?: CoreSetting | null;
   /** Default 16. */
   convChannels?: number;
   /** Default 128. */
@@ -37,6 +53,7 @@ export interface MinAtarNetConfig {
  */
 export interface ResNetConfig {
   kind: 'resnet';
+  core?: CoreSetting | null;
   /** Channels of each section. Default [16, 32]. */
   channels?: number[];
   /** Default 256, as the paper's. */
@@ -59,16 +76,32 @@ export interface NetworkSpec {
   numTasks?: number;
 }
 
-export interface PolicyValue {
+export type PolicyValue = {
   /** `[N, A]` unnormalised log-probabilities. */
   policyLogits: tf.Tensor2D;
   /** `[N]` value estimates V(x) of each observation's task (normalised ones under PopArt). */
   baseline: tf.Tensor1D;
-}
+  /** With a core: its state after each of the N rows. */
+  coreOutputs?: CoreOutputs;
+};
+
+/** What `applyPolicy` returns: the logits, and with a core its new state. */
+export type PolicyStep = {
+  policyLogits: tf.Tensor2D;
+  coreOutputs?: CoreOutputs;
+};
+
+/** The torso's part of a resolved config. */
+type TorsoConfig = Required<NetworkConfig> extends infer C ? (C extends unknown ? Omit<C, 'core'> : never) : never;
+
+/** A network config with defaults filled in (and its core resolved). */
+export type ResolvedNetworkConfig = Required<NetworkConfig> & { core: LstmCoreConfig | null };
 
 export interface Network {
-  readonly config: Required<NetworkConfig>;
+  readonly config: ResolvedNetworkConfig;
   readonly spec: Required<NetworkSpec>;
+  /** The recurrent core, or null for a feed-forward network. */
+  readonly core: LstmCore | null;
   /** Every parameter, in a fixed order. */
   readonly variables: readonly tf.Variable[];
   /** The value head's weights `[features, numTasks]` and biases `[numTasks]` (PopArt rescales them). */
@@ -76,11 +109,13 @@ export interface Network {
   /**
    * Forward pass on a float32 or uint8 batch `[N, ...observationShape]`.
    * With several tasks, `taskIds` (N integers) picks each observation's
-   * value output; it is ignored with one task.
+   * value output; it is ignored with one task. A network with a core needs
+   * `core`: the N rows are then S steps of C columns, time-major, run from
+   * `core.initialState` (see `lstmCore.ts`).
    */
-  apply(observations: tf.Tensor, taskIds?: ArrayLike<number>): PolicyValue;
-  /** The policy logits alone `[N, A]` (what an actor needs each step): no value head, so no task ids. */
-  applyPolicy(observations: tf.Tensor): tf.Tensor2D;
+  apply(observations: tf.Tensor, taskIds?: ArrayLike<number>, core?: CoreInputs): PolicyValue;
+  /** The policy logits alone `[N, A]` (what an actor needs each step; with a core, also its new state): no value head, so no task ids. */
+  applyPolicy(observations: tf.Tensor, core?: CoreInputs): PolicyStep;
   /** Number of scalar parameters. */
   readonly parameterCount: number;
   dispose(): void;
@@ -89,7 +124,7 @@ export interface Network {
 class ParamBuilder {
   readonly variables: tf.Variable[] = [];
   constructor(
-    private readonly random: RandomState,
+    readonly random: RandomState,
     private readonly trainable: boolean,
   ) {}
 
@@ -100,6 +135,11 @@ class ParamBuilder {
 
   bias(name: string, size: number): tf.Variable {
     return this.add(tf.zeros([size]), name);
+  }
+
+  /** A parameter with the given initial values. */
+  values(name: string, values: Float32Array, shape: number[]): tf.Variable {
+    return this.add(tf.tensor(values, shape), name);
   }
 
   private add(init: tf.Tensor, name: string): tf.Variable {
@@ -129,8 +169,29 @@ function positiveInt(name: string, value: unknown): number {
   return value as number;
 }
 
+function resolveCore(core: CoreSetting | null | undefined, observationShape: readonly number[]): LstmCoreConfig | null {
+  if (core === undefined || core === null) return null;
+  if (core.kind !== 'lstm') fail(`unknown core kind ${JSON.stringify((core as { kind: unknown }).kind)}; valid: 'lstm' (or none)`);
+  const flag = (name: string, value: unknown): boolean => {
+    if (value === undefined) return true;
+    if (typeof value !== 'boolean') fail(`core.${name} must be true or false, got ${JSON.stringify(value)}`);
+    return value;
+  };
+  return {
+    kind: 'lstm',
+    size: positiveInt('core.size', core.size ?? (observationShape.length === 1 ? DEFAULT_CORE_SIZE.vector : DEFAULT_CORE_SIZE.image)),
+    previousAction: flag('previousAction', core.previousAction),
+    previousReward: flag('previousReward', core.previousReward),
+  };
+}
+
 /** Fills in defaults and validates a network config against an environment spec. */
-export function resolveNetworkConfig(config: NetworkConfig, spec: NetworkSpec): Required<NetworkConfig> {
+export function resolveNetworkConfig(config: NetworkConfig, spec: NetworkSpec): ResolvedNetworkConfig {
+  const core = resolveCore(config.core, spec.observationShape);
+  return { ...resolveTorso(config, spec), core };
+}
+
+function resolveTorso(config: NetworkConfig, spec: NetworkSpec): TorsoConfig {
   if (!Number.isInteger(spec.numActions) || spec.numActions < 1) fail(`numActions must be a positive integer, got ${spec.numActions}`);
   const numTasks = spec.numTasks ?? 1;
   if (!Number.isInteger(numTasks) || numTasks < 1 || numTasks > 1024) fail(`numTasks must be an integer in [1, 1024], got ${numTasks}`);
@@ -246,6 +307,17 @@ export function createNetwork(config: NetworkConfig, spec: NetworkSpec, seed: nu
     }
   }
 
+  const core = resolved.core ? LstmCore.create(resolved.core, features, A, p.random, (name, values, shape) => p.values(name, values, shape)) : null;
+  if (core) features = core.config.size;
+  /** The heads' input: the torso's features, through the core if there is one. */
+  const body = (observations: tf.Tensor, coreInputs: CoreInputs | undefined): { h: tf.Tensor2D; coreOutputs?: CoreOutputs } => {
+    const x = torso(toFloat(observations));
+    if (!core) return { h: x };
+    if (!coreInputs) throw new Error('network: a network with an LSTM core needs its state and previous actions and rewards (core inputs)');
+    const coreOutputs = core.apply(x, coreInputs);
+    return { h: coreOutputs.h, coreOutputs };
+  };
+
   // A small policy head makes the initial policy close to uniform.
   const piW = p.weight('policy_w', [features, A], features, A, 0.01);
   const piB = p.bias('policy_b', A);
@@ -261,18 +333,19 @@ export function createNetwork(config: NetworkConfig, spec: NetworkSpec, seed: nu
 
   return {
     config: resolved,
+    core,
     spec: { observationShape: [...shape], numActions: A, numTasks: K },
     variables,
     valueHead: { w: vW, b: vB },
     parameterCount: variables.reduce((n, v) => n + v.size, 0),
-    apply(observations: tf.Tensor, taskIds?: ArrayLike<number>): PolicyValue {
+    apply(observations: tf.Tensor, taskIds?: ArrayLike<number>, coreInputs?: CoreInputs): PolicyValue {
       checkShape(observations);
       const N = observations.shape[0]!;
       if (K > 1 && (taskIds === undefined || taskIds.length !== N)) {
         throw new Error(`network: a ${K}-task network needs the task id of each of the ${N} observations, got ${taskIds === undefined ? 'none' : taskIds.length}`);
       }
       return tf.tidy(() => {
-        const h = torso(toFloat(observations));
+        const { h, coreOutputs } = body(observations, coreInputs);
         const values = tf.add(tf.matMul(h, vW), vB);
         let baseline: tf.Tensor1D;
         if (K === 1) {
@@ -282,12 +355,15 @@ export function createNetwork(config: NetworkConfig, spec: NetworkSpec, seed: nu
           const mask = tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(taskIds!), 'int32'), K), 'float32');
           baseline = tf.sum(tf.mul(values, mask), 1);
         }
-        return { policyLogits: tf.add(tf.matMul(h, piW), piB) as tf.Tensor2D, baseline };
+        return { policyLogits: tf.add(tf.matMul(h, piW), piB) as tf.Tensor2D, baseline, ...(coreOutputs ? { coreOutputs } : {}) };
       });
     },
-    applyPolicy(observations: tf.Tensor): tf.Tensor2D {
+    applyPolicy(observations: tf.Tensor, coreInputs?: CoreInputs): PolicyStep {
       checkShape(observations);
-      return tf.tidy(() => tf.add(tf.matMul(torso(toFloat(observations)), piW), piB) as tf.Tensor2D);
+      return tf.tidy(() => {
+        const { h, coreOutputs } = body(observations, coreInputs);
+        return { policyLogits: tf.add(tf.matMul(h, piW), piB) as tf.Tensor2D, ...(coreOutputs ? { coreOutputs } : {}) };
+      });
     },
     dispose(): void {
       for (const v of variables) v.dispose();

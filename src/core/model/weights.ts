@@ -35,7 +35,10 @@ export async function getNetworkWeights(network: Network): Promise<Float32Array[
 export function setNetworkWeights(network: Network, weights: readonly Float32Array[]): void {
   const vars = network.variables;
   if (weights.length !== vars.length) {
-    throw new Error(`weights: expected ${vars.length} arrays for this network, got ${weights.length}`);
+    // An LSTM core adds three arrays (W_x, W_h, b): say so when that is the difference.
+    const core = network.core ? `an LSTM core of size ${network.core.config.size}` : 'no LSTM core';
+    const hint = Math.abs(weights.length - vars.length) === 3 ? ` (the settings' network has ${core}; the weights look like a network ${network.core ? 'without' : 'with'} one)` : '';
+    throw new Error(`weights: expected ${vars.length} arrays for this network, got ${weights.length}${hint}`);
   }
   vars.forEach((v, i) => {
     if (weights[i]!.length !== v.size) {

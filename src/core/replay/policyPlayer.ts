@@ -3,6 +3,7 @@ import { sampleCategorical } from '../actor/sampleCategorical';
 import { ClassicEnv } from '../envs/classic/classicEnv';
 import { createEnv, type EnvOptions, type EnvSettings } from '../envs/registry';
 import { allocateObservations, type Env, type EnvSpec, type ObservationArray } from '../envs/types';
+import { CoreCarry } from '../model/coreCarry';
 import { createNetwork, type Network, type NetworkConfig } from '../model/networks';
 import { setNetworkWeights } from '../model/weights';
 import { renderFrame, type Frame } from '../render/renderFrame';
@@ -154,6 +155,8 @@ export class PolicyPlayer {
   private episode = 0;
   private steps: ReplayStep[] = [];
   private episodeReturn = 0;
+  /** A recurrent network's state and previous action and reward; null when feed-forward. */
+  private readonly carry: CoreCarry | null;
 
   constructor(options: PolicyPlayerOptions) {
     const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
@@ -179,6 +182,7 @@ export class PolicyPlayer {
     this.observationBuffer = allocateObservations(this.spec, 1);
     const numTasks = Math.max(1, this.tasks.length);
     this.network = createNetwork(options.network, { observationShape: this.spec.observationShape, numActions: this.spec.numActions, numTasks }, 0, false);
+    this.carry = this.network.core ? new CoreCarry(1, this.network.core.config.size) : null;
   }
 
   /** Registry id of the environment being played (for a multi-task network, the current task's). */
@@ -257,10 +261,12 @@ export class PolicyPlayer {
       this.episodeReturn = 0;
     }
     const env = this.env;
+    const carry = this.carry;
     const task = this.task;
     const A = this.spec.numActions;
     if (!this.started) {
       env.reset();
+      carry?.reset();
       this.started = true;
     }
     const t = env.elapsedSteps;
@@ -269,11 +275,11 @@ export class PolicyPlayer {
     const observation = env instanceof ClassicEnv ? env.getState() : env instanceof SuiteTaskEnv ? gameObservation(env) : Uint8Array.from(this.observationBuffer);
     const policyVersion = this.version;
 
-    // One read-back for both heads: [policy logits (A), baseline (1)].
+    // One read-back for both heads and a core's new state: [policy logits (A), baseline (1), h (H), c (H)].
     const output = tf.tidy(() => {
       const x = tf.tensor(this.observationBuffer, [1, ...this.spec.observationShape], 'float32');
-      const { policyLogits, baseline } = this.network.apply(x, [task]);
-      return tf.concat([policyLogits, tf.reshape(baseline, [1, 1])], 1);
+      const { policyLogits, baseline, coreOutputs } = this.network.apply(x, [task], carry?.inputs());
+      return tf.concat([policyLogits, tf.reshape(baseline, [1, 1]), ...(coreOutputs ? [coreOutputs.h, coreOutputs.c] : [])], 1);
     });
     let data: Float32Array;
     try {
@@ -296,6 +302,12 @@ export class PolicyPlayer {
     const scale = this.valueScale?.(task) ?? null;
     const value = scale === null ? data[A]! : scale.sigma * data[A]! + scale.mu;
     const step: ReplayStep = { observation, actionProbabilities, action, value, reward: result.reward };
+    if (carry) {
+      // h_t, the state the step's heads read: what a replay shows as the agent's memory.
+      step.coreState = Array.from(data.subarray(A + 1, A + 1 + carry.size));
+      const ended = result.terminated || result.truncated;
+      carry.advance({ data, rowWidth: data.length, hOffset: A + 1, cOffset: A + 1 + carry.size }, [action], [result.reward], () => ended);
+    }
     this.episodeReturn += result.reward;
     if (this.steps.length < this.maxSteps) this.steps.push(step);
     const returnSoFar = this.episodeReturn;

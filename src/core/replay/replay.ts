@@ -29,6 +29,8 @@ export interface ReplayStep {
   value: number;
   /** r_t, the reward returned for a_t. */
   reward: number;
+  /** A recurrent agent's h_t (the LSTM state its heads read at x_t), H numbers; absent for a feed-forward agent. */
+  coreState?: number[];
 }
 
 /** How an episode ended: a terminal state of the task, or the environment's time limit. */

@@ -34,9 +34,19 @@ export function networkSpecFor(config: Pick<ExperimentConfig, 'env' | 'tasks'>, 
   return { observationShape: spec.observationShape, numActions: spec.numActions, numTasks: Math.max(1, tasksOf(config).length) };
 }
 
-/** The network an experiment trains: its kind resolved against the observation shape, sizes at their defaults. */
+/** The network an experiment trains: its kind resolved against the observation shape, torso sizes at their defaults, and its core. */
 export function networkFor(config: ExperimentConfig, spec: EnvSpec): NetworkConfig {
-  return { kind: resolveNetworkKind(config, spec.observationShape) };
+  const kind = resolveNetworkKind(config, spec.observationShape);
+  if (config.core === 'none') return { kind };
+  return {
+    kind,
+    core: {
+      kind: 'lstm',
+      ...(config.coreSize > 0 ? { size: config.coreSize } : {}),
+      previousAction: config.corePreviousAction,
+      previousReward: config.corePreviousReward,
+    },
+  };
 }
 
 /**
