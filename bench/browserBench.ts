@@ -6,7 +6,7 @@ import { launchChromium, serveDist } from '../tests/browser/support/browser';
 import { formatInt, formatTable, median } from './table';
 import { useWasmBackend } from '../src/node/tfWasm';
 import { NETWORK_KINDS } from '../src/core/model/networkKinds';
-import { benchLearnerKernels, CARTPOLE_BENCH_CONFIG } from './learnerBench';
+import { benchLearnerKernels, benchSetups, CARTPOLE_BENCH_CONFIG } from './learnerBench';
 
 const BACKENDS = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
 
@@ -214,7 +214,7 @@ export async function benchBrowser(options: {
 async function kernelTable(): Promise<string> {
   try {
     await useWasmBackend();
-    return await benchLearnerKernels([...NETWORK_KINDS]);
+    return await benchLearnerKernels(benchSetups([...NETWORK_KINDS], ['none', 'lstm']));
   } catch (e) {
     // The browser figures above are already measured: a failure here must not lose them.
     return `(the kernel table failed: ${e instanceof Error ? e.message : String(e)})`;

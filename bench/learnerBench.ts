@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_CONFIG, type ExperimentConfig } from '../src/core/config/experimentConfig';
+import { DEFAULT_CONFIG, type CoreChoice, type ExperimentConfig } from '../src/core/config/experimentConfig';
 import { createEnv } from '../src/core/envs/registry';
 import { Learner } from '../src/core/learner/learner';
 import type { NetworkKind } from '../src/core/model/networkKinds';
@@ -17,12 +17,32 @@ import { formatInt, formatTable, median } from './table';
 const FIXED: Partial<ExperimentConfig> = { popart: false };
 export const CARTPOLE_BENCH_CONFIG: ExperimentConfig = { ...DEFAULT_CONFIG, ...FIXED, env: 'classic/CartPole-v1', batchSize: 2, queueCapacity: 4 };
 
-/** The settings each network is benchmarked with: CartPole's (as above), and the MinAtar settings used for Breakout. */
-export const BENCH_SETUPS: { network: NetworkKind; config: ExperimentConfig }[] = [
-  { network: 'mlp', config: { ...CARTPOLE_BENCH_CONFIG, network: 'mlp' } },
-  { network: 'minatar', config: { ...DEFAULT_CONFIG, ...FIXED, env: 'minatar/breakout', network: 'minatar', envsPerActor: 16, unrollLength: 20, batchSize: 4, queueCapacity: 8 } },
-  { network: 'resnet', config: { ...DEFAULT_CONFIG, ...FIXED, env: 'minatar/breakout', network: 'resnet', envsPerActor: 16, unrollLength: 20, batchSize: 4, queueCapacity: 8 } },
-];
+const BREAKOUT_BENCH_CONFIG: ExperimentConfig = { ...DEFAULT_CONFIG, ...FIXED, env: 'minatar/breakout', envsPerActor: 16, unrollLength: 20, batchSize: 4, queueCapacity: 8 };
+
+/** A benchmark setup: a network (feed-forward, or with the LSTM core at its default size) and its settings. */
+export interface BenchSetup {
+  /** The row's name: the network kind, with '+lstm' for the recurrent core. */
+  name: string;
+  network: NetworkKind;
+  core: CoreChoice;
+  config: ExperimentConfig;
+}
+
+/** The settings each network is benchmarked with: CartPole's (as above), and the MinAtar settings used for Breakout; each feed-forward and with the LSTM core. */
+export const BENCH_SETUPS: BenchSetup[] = (
+  [
+    ['mlp', CARTPOLE_BENCH_CONFIG],
+    ['minatar', BREAKOUT_BENCH_CONFIG],
+    ['resnet', BREAKOUT_BENCH_CONFIG],
+  ] as const
+).flatMap(([network, config]) =>
+  (['none', 'lstm'] as const).map((core) => ({ name: core === 'none' ? network : `${network}+lstm`, network, core, config: { ...config, network, core } })),
+);
+
+/** The setups of the chosen networks and cores. */
+export function benchSetups(networks: readonly NetworkKind[], cores: readonly CoreChoice[]): BenchSetup[] {
+  return BENCH_SETUPS.filter((s) => networks.includes(s.network) && cores.includes(s.core));
+}
 
 /**
  * Learner-alone throughput: updates on batches of real unrolls (collected
@@ -49,10 +69,10 @@ export async function learnerFramesPerSecond(config: ExperimentConfig, updates: 
 }
 
 /** tf.js kernels per learner update, per network and stage (see `learnerKernels.ts`). */
-export async function benchLearnerKernels(networks: readonly NetworkKind[]): Promise<string> {
+export async function benchLearnerKernels(setups: readonly BenchSetup[]): Promise<string> {
   const rows = [];
-  for (const { network, config } of BENCH_SETUPS.filter((s) => networks.includes(s.network))) {
-    rows.push({ network, counts: await kernelsPerStage(config) });
+  for (const { name, config } of setups) {
+    rows.push({ network: name, counts: await kernelsPerStage(config) });
   }
   return (
     'tf.js kernels per learner update (tf.profile; the same list on every backend). "computing": less Identity,\n' +
@@ -61,9 +81,9 @@ export async function benchLearnerKernels(networks: readonly NetworkKind[]): Pro
   );
 }
 
-export async function benchLearner(options: { updates: number; repeats: number; networks: readonly NetworkKind[] }): Promise<string> {
+export async function benchLearner(options: { updates: number; repeats: number; setups: readonly BenchSetup[] }): Promise<string> {
   const rows: string[][] = [];
-  for (const { network, config } of BENCH_SETUPS.filter((s) => options.networks.includes(s.network))) {
+  for (const { name: network, config } of options.setups) {
     const { fps, batchFrames, msPerUpdate } = await learnerFramesPerSecond(config, options.updates, options.repeats);
     rows.push([
       network,
@@ -116,9 +136,9 @@ export async function endToEndFramesPerSecond(config: ExperimentConfig, actors: 
   return (last.frames - start.frames) / ((last.t - start.t) / 1000);
 }
 
-export async function benchEndToEnd(options: { seconds: number; repeats: number; networks: readonly NetworkKind[] }): Promise<string> {
+export async function benchEndToEnd(options: { seconds: number; repeats: number; setups: readonly BenchSetup[] }): Promise<string> {
   const rows: string[][] = [];
-  for (const { network, config } of BENCH_SETUPS.filter((s) => options.networks.includes(s.network))) {
+  for (const { name: network, config } of options.setups) {
     const alone = median((await learnerFramesPerSecond(config, 5, options.repeats)).fps);
     const budget = Math.max(config.batchSize * config.envsPerActor * config.unrollLength * 10, Math.round(alone * options.seconds));
     const e2e: number[] = [];

@@ -5,6 +5,7 @@ import { computeTargetsFromImportanceWeights, policyLogEpsilon } from '../src/co
 import { actionMask, behaviourActionLogProbs, impalaObjective, objectiveTotal } from '../src/core/agent/impalaObjective';
 import { createEnv } from '../src/core/envs/registry';
 import { assembleBatch, type Batch } from '../src/core/learner/batch';
+import { coreInputsOf } from '../src/core/learner/coreInputs';
 import { Learner } from '../src/core/learner/learner';
 import { createNetwork } from '../src/core/model/networks';
 import { clipByGlobalNormFlat } from '../src/core/optim/clipByGlobalNorm';
@@ -96,8 +97,9 @@ export async function kernelsPerStage(config: ExperimentConfig): Promise<{ all: 
       };
       const { grads } = tf.variableGrads(() => {
         mark = recorded();
-        if (truncatedObservations) net.apply(truncatedObservations);
-        const { policyLogits, baseline } = net.apply(observations);
+        // A recurrent network replays its core from the stored state (its truncations' extra core step is left to 'other').
+        if (truncatedObservations && !net.core) net.apply(truncatedObservations);
+        const { policyLogits, baseline } = net.apply(observations, undefined, net.core ? coreInputsOf(batch) : undefined);
         const logits = tf.reshape(tf.slice(policyLogits, [0, 0], [T * C, A]), [T, C, A]) as tf.Tensor3D;
         const outputs = tf.reshape(baseline, [T + 1, C]) as tf.Tensor2D;
         close('forward');

@@ -12,7 +12,8 @@
  */
 import { parseArgs } from 'node:util';
 import { benchEnvs, DEFAULT_ENV_BENCH } from './envBench';
-import { benchEndToEnd, benchLearner, benchLearnerKernels } from './learnerBench';
+import { benchEndToEnd, benchLearner, benchLearnerKernels, benchSetups } from './learnerBench';
+import type { CoreChoice } from '../src/core/config/experimentConfig';
 import { benchBrowser } from './browserBench';
 import { benchLearning, LEARNING_USAGE } from './learningBench';
 import { soakBrowser, soakHeadless } from './soakBench';
@@ -32,6 +33,7 @@ benchmarks:
            network on the tf.js WASM backend, alone and end to end with 1 and 2
            worker-thread actors
            --networks a,b  mlp, minatar, resnet (default: all)
+           --cores a,b     none (feed-forward), lstm (the LSTM core) (default: both)
            --updates N     updates per timed block (default 10)
            --repeats N     timed blocks / runs; the median is reported (default 3)
            --seconds N     approximate length of each end-to-end run (default 10)
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
       repeats: { type: 'string' },
       ids: { type: 'string' },
       networks: { type: 'string' },
+      cores: { type: 'string' },
       updates: { type: 'string' },
       seconds: { type: 'string' },
       'no-e2e': { type: 'boolean' },
@@ -134,16 +137,22 @@ async function main(): Promise<void> {
         console.error(`unknown network(s): ${unknown.join(', ')}. Valid: ${NETWORK_KINDS.join(', ')}`);
         process.exit(2);
       }
+      const cores = (str(values.cores)?.split(',') ?? ['none', 'lstm']) as CoreChoice[];
+      if (cores.some((c) => c !== 'none' && c !== 'lstm')) {
+        console.error(`--cores takes none, lstm or both (none,lstm), got '${str(values.cores)}'`);
+        process.exit(2);
+      }
+      const setups = benchSetups(networks, cores);
       const repeats = positiveInt('repeats', str(values.repeats), 3);
       const backend = await useWasmBackend();
       console.log(`learner benchmark on tf.js '${backend}', Node ${process.version}\n`);
-      console.log(await benchLearnerKernels(networks));
+      console.log(await benchLearnerKernels(setups));
       if (values['kernels-only']) return;
       console.log();
-      console.log(await benchLearner({ updates: positiveInt('updates', str(values.updates), 10), repeats, networks }));
+      console.log(await benchLearner({ updates: positiveInt('updates', str(values.updates), 10), repeats, setups }));
       if (!values['no-e2e']) {
         console.log();
-        console.log(await benchEndToEnd({ seconds: positiveInt('seconds', str(values.seconds), 10), repeats, networks }));
+        console.log(await benchEndToEnd({ seconds: positiveInt('seconds', str(values.seconds), 10), repeats, setups }));
       }
       return;
     }
