@@ -4,6 +4,8 @@ import { decodeShareHash, encodeShareHash } from '../../src/core/config/shareLin
 import { validateStoredConfig } from '../../src/core/config/storedConfig';
 import { actorOptionsFor, envOptionsFor, envSpecFor } from '../../src/core/training/fromConfig';
 import { VecEnv } from '../../src/core/envs/vecEnv';
+import { captureState, restoreState } from '../../src/core/envs/stateSnapshot';
+import { observe } from '../../src/core/envs/types';
 import { parseTrainArgs, trainHelpText } from '../../src/node/cli/parseTrainArgs';
 import { createEnv } from '../../src/core/envs/registry';
 
@@ -163,5 +165,39 @@ describe('the environments an experiment creates', () => {
       }
     }
     expect(moved).toBeGreaterThan(50);
+  });
+
+  it('leave snapshots as they were, so deterministic checkpoints from before the switches still resume', () => {
+    const cases = [
+      ['classic/CartPole-v1', { hideVelocities: true }],
+      ['minatar/breakout', { hideTrail: true }],
+      ['suite/minatar/seaquest', { hideTrail: true }],
+    ] as const;
+    for (const [id, option] of cases) {
+      const plain = createEnv(id, { seed: 9 });
+      const hidden = createEnv(id, { seed: 9, ...option });
+      plain.reset();
+      hidden.reset();
+      // Play until there is something hidden (a trail on screen, a velocity not 0).
+      for (let t = 0; t < 200 && Array.from(observe(plain)).join() === Array.from(observe(hidden)).join(); t++) {
+        const ended = plain.step(t % plain.spec.numActions);
+        hidden.step(t % plain.spec.numActions);
+        if (ended.terminated || ended.truncated) {
+          plain.reset();
+          hidden.reset();
+        }
+      }
+      // The same state, the same fields: the switch is how the env was built, not part of its state.
+      // (A suite task's `scratch` is the buffer its last observation passed through, hidden trail and all.)
+      const snapshot = captureState(plain);
+      const withoutScratch = (state: ReturnType<typeof captureState>): unknown => ({ ...(state as object), scratch: null });
+      expect(withoutScratch(captureState(hidden)), id).toEqual(withoutScratch(snapshot));
+      expect(Object.keys(captureState(hidden) as object).some((k) => /hid/i.test(k)), id).toBe(false);
+      // A snapshot of an env without the switch restores into one with it, which still hides.
+      const restored = createEnv(id, { seed: 1, ...option });
+      restoreState(restored, snapshot);
+      expect(Array.from(observe(restored)), id).toEqual(Array.from(observe(hidden)));
+      expect(Array.from(observe(restored)), id).not.toEqual(Array.from(observe(plain)));
+    }
   });
 });

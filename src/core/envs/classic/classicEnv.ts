@@ -47,15 +47,20 @@ export abstract class ClassicEnv extends BaseEnv {
   /** The env's own generator; reset noise is drawn from it. */
   protected readonly random: RandomState;
   private readonly stateNames: readonly string[];
-  /** Observation indices written as 0: the velocities under `hideVelocities`, else none. */
-  private readonly hiddenObservations: readonly number[];
+  /**
+   * Observation indices written as 0: the velocities under `hideVelocities`,
+   * else none. A `#` field, invisible to `captureState`: it is how the env
+   * was built, not its state, so snapshots (deterministic checkpoints) keep
+   * the fields they had before the option existed and still restore.
+   */
+  readonly #hiddenObservations: readonly number[];
 
   protected constructor(options: ClassicEnvOptions, parts: ClassicSpecParts) {
     super();
     this.random = new RandomState(options.seed);
     this.state = new Float64Array(parts.stateNames.length);
     this.stateNames = parts.stateNames;
-    this.hiddenObservations = options.hideVelocities === true ? parts.velocityObservations : [];
+    this.#hiddenObservations = options.hideVelocities === true ? parts.velocityObservations : [];
     this.spec = {
       id: options.id,
       observationShape: [parts.observationSize],
@@ -97,7 +102,7 @@ export abstract class ClassicEnv extends BaseEnv {
       throw new TypeError(`${this.spec.id}: observations are float32; pass a Float32Array`);
     }
     this.writeFloat32Observation(out, offset);
-    for (const i of this.hiddenObservations) out[offset + i] = 0;
+    for (const i of this.#hiddenObservations) out[offset + i] = 0;
   }
 
   /** Writes the observation; the Float32Array store rounds float64 to float32 as numpy's `astype(float32)` does. */

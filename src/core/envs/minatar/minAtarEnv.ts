@@ -38,8 +38,12 @@ export class MinAtarEnv extends BaseEnv {
   private readonly stickyActionProb: number;
   private readonly actionMap: readonly number[];
   private lastAction = 0;
-  /** The channel written as 0 (the trail, under `hideTrail`), or -1 for none. */
-  private readonly hiddenChannel: number;
+  /**
+   * The channel written as 0 (the trail, under `hideTrail`), or -1 for none.
+   * A `#` field, invisible to `captureState`: it is how the env was built,
+   * not its state, so snapshots keep the fields they had before the option.
+   */
+  readonly #hiddenChannel: number;
 
   constructor(id: string, factory: MinAtarGameFactory, options: Required<MinAtarOptions>) {
     super();
@@ -48,8 +52,8 @@ export class MinAtarEnv extends BaseEnv {
     this.stickyActionProb = options.stickyActionProb;
     this.actionMap = options.actionSet === 'minimal' ? this.game.minimalActions : [0, 1, 2, 3, 4, 5];
     const channels = this.game.channels.length;
-    this.hiddenChannel = options.hideTrail ? this.game.channels.indexOf('trail') : -1;
-    if (options.hideTrail && this.hiddenChannel < 0) {
+    this.#hiddenChannel = options.hideTrail ? this.game.channels.indexOf('trail') : -1;
+    if (options.hideTrail && this.#hiddenChannel < 0) {
       throw new Error(`${id}: hideTrail needs a 'trail' channel, which ${this.game.name} has not (its channels: ${this.game.channels.join(', ')}); the games with one are ${TRAIL_GAMES.join(', ')}`);
     }
     this.spec = {
@@ -80,7 +84,7 @@ export class MinAtarEnv extends BaseEnv {
 
   writeObservation(out: ObservationArray, offset: number): void {
     this.game.writeState(out as Uint8Array, offset);
-    if (this.hiddenChannel >= 0) zeroChannel(out as Uint8Array, offset, this.game.channels.length, this.hiddenChannel);
+    if (this.#hiddenChannel >= 0) zeroChannel(out as Uint8Array, offset, this.game.channels.length, this.#hiddenChannel);
   }
 
   /** The game's difficulty-ramp level (null for games without a ramp). */
