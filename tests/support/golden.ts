@@ -32,3 +32,16 @@ export function unpackBits(hex: string, length: number): Uint8Array {
   }
   return out;
 }
+
+/** The channel names of each MinAtar game, as the golden traces' README lists them (the original's order, index = channel). */
+export function goldenChannelOrder(): Record<string, string[]> {
+  const readme = readFileSync(join(GOLDEN_DIR, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('Channel order per game'));
+  const block = section.slice(section.indexOf('\n') + 1, section.indexOf('\n\n'));
+  const out: Record<string, string[]> = {};
+  for (const item of block.split(/\n- /)) {
+    const [game, names] = item.replace(/^- /, '').split(':') as [string, string];
+    out[game.trim()] = names.split(',').map((n) => n.trim());
+  }
+  return out;
+}

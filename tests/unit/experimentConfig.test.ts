@@ -33,6 +33,8 @@ const EXPECTED_DEFAULTS = {
   popartBeta: 3e-4,
   stickyActionProb: 0.1,
   actionSet: 'full',
+  hideVelocities: false,
+  hideTrail: false,
   actors: 2,
   envsPerActor: 4,
   unrollLength: 10,

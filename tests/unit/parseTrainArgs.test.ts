@@ -80,8 +80,9 @@ describe('parseTrainArgs', () => {
           break;
       }
       const expected = field.kind === 'int' || field.kind === 'number' ? Number(text) : field.kind === 'boolean' ? text === 'true' : text;
-      // The network must suit the environment (the last choice is resnet), and a queue must hold B unrolls.
-      const extra = field.key === 'network' ? ['--env', 'minatar/breakout'] : field.key === 'queueCapacity' ? ['--batch-size', '1'] : [];
+      // The network must suit the environment (the last choice is resnet), a queue must hold B unrolls, and a trail needs a game with one.
+      const extra =
+        field.key === 'network' || field.key === 'hideTrail' ? ['--env', 'minatar/breakout'] : field.key === 'queueCapacity' ? ['--batch-size', '1'] : [];
       // A switch takes no value: --popart alone turns it on.
       const flagArgs = field.kind === 'boolean' ? [`--${field.flag}`] : [`--${field.flag}`, text];
       expect(run([...flagArgs, ...extra]).config[field.key], field.flag).toBe(expected);

@@ -92,6 +92,22 @@ describe('SettingsPanel', () => {
     for (const key of ['stickyActionProb', 'actionSet']) expect(fieldHtml(minatar, key), key).not.toMatch(/disabled=""/);
   });
 
+  it('offers each observation-hiding switch only where there is something to hide, with a note', () => {
+    const classic = render({ config: { ...DEFAULT_CONFIG, hideVelocities: true } });
+    expect(fieldHtml(classic, 'hideVelocities')).toMatch(/<input[^>]*type="checkbox"[^>]*checked=""/);
+    expect(fieldHtml(classic, 'hideVelocities')).not.toMatch(/disabled=""/);
+    expect(fieldHtml(classic, 'hideTrail')).toMatch(/disabled=""/);
+    expect(fieldHtml(classic, 'hideTrail')).toContain('Asterix, Breakout and Seaquest only: CartPole-v1 has no trail channel.');
+    const breakout = render({ config: { ...DEFAULT_CONFIG, env: 'minatar/breakout' } });
+    expect(fieldHtml(breakout, 'hideTrail')).not.toMatch(/disabled=""/);
+    expect(fieldHtml(breakout, 'hideVelocities')).toMatch(/disabled=""/);
+    expect(fieldHtml(breakout, 'hideVelocities')).toContain('Classic control only: MinAtar Breakout has no velocities in its observation.');
+    const freeway = render({ config: { ...DEFAULT_CONFIG, env: 'minatar/freeway' } });
+    expect(fieldHtml(freeway, 'hideTrail')).toMatch(/disabled=""/);
+    const suite = render({ config: { ...DEFAULT_CONFIG, env: 'suite/minatar', tasks: 'freeway,seaquest' } });
+    expect(fieldHtml(suite, 'hideTrail')).not.toMatch(/disabled=""/);
+  });
+
   it('disables every control when asked and shows the note', () => {
     const html = render({ disabled: true, note: 'Changes apply when you reset' });
     expect(html).toContain('Changes apply when you reset');

@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { envInfo } from '../../src/core/envs/envInfo';
 import { networkFits } from '../../src/core/model/networkKinds';
+import { OBSERVATION_OPTIONS, observationOptionProblem } from '../../src/core/config/observationOptions';
 import {
   CONFIG_FIELDS,
   DEFAULT_CONFIG,
@@ -73,6 +74,7 @@ function randomConfig(rng: RandomState): ExperimentConfig {
   const c = config as unknown as ExperimentConfig;
   if (c.batchSize > c.queueCapacity) c.queueCapacity = c.batchSize;
   if (c.network !== 'auto' && !networkFits(c.network, envInfo(c.env)!)) c.network = 'auto';
+  for (const key of OBSERVATION_OPTIONS) if (c[key] && observationOptionProblem(c, key) !== undefined) c[key] = false;
   if (!isStrictlyValid(c)) throw new Error(`randomConfig: made an invalid configuration ${JSON.stringify(c)}`);
   return c;
 }

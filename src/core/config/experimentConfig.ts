@@ -2,6 +2,7 @@ import { envInfo, PICKABLE_ENV_IDS } from '../envs/envInfo';
 import { SUITE_GAMES } from '../envs/suite/minatarSuite';
 import { autoNetworkForShape, NETWORK_INPUT, networkFits, type NetworkKind } from '../model/networkKinds';
 import type { Correction } from '../agent/corrections';
+import { fixObservationOptions } from './observationOptions';
 
 /**
  * The one experiment-configuration schema: the headless trainer's flags, the
@@ -37,6 +38,10 @@ export interface ExperimentConfig {
   tasks: string;
   stickyActionProb: number;
   actionSet: ActionSet;
+  /** Classic control: velocity components of the observation read 0 (`observationOptions.ts`). */
+  hideVelocities: boolean;
+  /** MinAtar games with a trail channel (and the suite): the trail reads 0 (`observationOptions.ts`). */
+  hideTrail: boolean;
   // Agent and network
   network: NetworkChoice;
   /** The recurrent core between torso and heads (paper figure 3): 'none' (feed-forward) or 'lstm'. */
@@ -221,6 +226,16 @@ const FIELDS = [
     key: 'actionSet', group: 'environment', flag: 'action-set', urlKey: 'actions', label: 'Action set',
     kind: 'enum', choices: ['full', 'minimal'], default: 'full',
     doc: "MinAtar only (ignored for classic control): 'full' offers all 6 actions in every game, 'minimal' only those the game uses.",
+  },
+  {
+    key: 'hideVelocities', group: 'environment', flag: 'hide-velocities', urlKey: 'hidev', label: 'Hide velocities',
+    kind: 'boolean', default: false,
+    doc: 'Classic control only: the velocities in the observation read 0 (CartPole sees only the cart position and pole angle), so the agent must infer speed from what it remembers; the dynamics are unchanged.',
+  },
+  {
+    key: 'hideTrail', group: 'environment', flag: 'hide-trail', urlKey: 'hidet', label: 'Hide trails',
+    kind: 'boolean', default: false,
+    doc: "MinAtar Asterix, Breakout and Seaquest (in the suite: those of its games): the 'trail' channel, where objects were a step earlier, reads 0, so which way things move must be remembered; the game is unchanged.",
   },
   // --- Agent and network --------------------------------------------------
   {
@@ -640,7 +655,9 @@ function readFields(input: unknown, config: ExperimentConfig, problems: string[]
  * Checks between settings, each fixed in place. `given`: the keys the input
  * set validly. MinAtar-only settings are allowed for classic control (they
  * are ignored there), and so are V-trace thresholds under other corrections
- * and RMSProp settings under Adam.
+ * and RMSProp settings under Adam; but an observation-hiding switch turned
+ * on for an environment without what it hides is a mistake, reported and
+ * turned off.
  */
 function fixCrossFieldProblems(config: ExperimentConfig, given: ReadonlySet<ConfigKey>, problems: string[]): void {
   if (config.batchSize > config.queueCapacity && !given.has('queueCapacity')) {
@@ -660,6 +677,7 @@ function fixCrossFieldProblems(config: ExperimentConfig, given: ReadonlySet<Conf
     );
     config.network = 'auto';
   }
+  fixObservationOptions(config, problems);
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { ObservationDtype } from './types';
 import type { MinAtarOptions } from './minatar/minAtarEnv';
+import type { ClassicEnvOptions } from './classic/classicEnv';
+import { hasTrail } from './minatar/trail';
 import { MINATAR_ACTIONS, minatarEnvId, type MinAtarGameName } from './minatar/game';
 import { GAME_CHANNELS, gameTitle, SUITE_CHANNELS, SUITE_GAMES, SUITE_ID, suiteTaskEnvId } from './suite/minatarSuite';
 
@@ -25,7 +27,7 @@ export type EnvFamily = 'minatar' | 'classic' | 'suite';
 export type ObservationKind = 'image' | 'vector';
 
 /** An option `createEnv` may take besides the seed. */
-export type EnvOptionKey = Exclude<keyof MinAtarOptions, 'seed'>;
+export type EnvOptionKey = Exclude<keyof MinAtarOptions, 'seed'> | keyof Pick<ClassicEnvOptions, 'hideVelocities'>;
 
 export interface EnvInfo {
   /** Registry id, e.g. `minatar/breakout`. */
@@ -63,8 +65,12 @@ export interface EnvInfo {
 }
 
 const MINATAR_OPTIONS: readonly EnvOptionKey[] = ['stickyActionProb', 'difficultyRamping', 'actionSet', 'maxEpisodeSteps'];
-/** The suite's games always use the full action set, which they share. */
-const SUITE_OPTIONS: readonly EnvOptionKey[] = ['stickyActionProb', 'difficultyRamping', 'maxEpisodeSteps'];
+/**
+ * The suite's games always use the full action set, which they share.
+ * `hideTrail` hides the trail of the games that have one and leaves the
+ * others as they are (their observations hold no trail to hide).
+ */
+const SUITE_OPTIONS: readonly EnvOptionKey[] = ['stickyActionProb', 'difficultyRamping', 'maxEpisodeSteps', 'hideTrail'];
 
 /** The original's `minimal_action_set()` of each game, by name. */
 const MINIMAL_ACTIONS: Readonly<Record<MinAtarGameName, readonly (typeof MINATAR_ACTIONS)[number][]>> = {
@@ -84,7 +90,7 @@ function minatar(game: MinAtarGameName): EnvInfo {
     pickable: true,
     observation: { kind: 'image', shape: [10, 10, GAME_CHANNELS[game]], dtype: 'uint8' },
     actions: MINATAR_ACTIONS,
-    options: MINATAR_OPTIONS,
+    options: hasTrail(game) ? [...MINATAR_OPTIONS, 'hideTrail'] : MINATAR_OPTIONS,
     maxEpisodeSteps: null,
     game,
     minimalActions: MINIMAL_ACTIONS[game],
@@ -100,7 +106,7 @@ function classic(name: string, observationSize: number, actions: readonly string
     pickable: true,
     observation: { kind: 'vector', shape: [observationSize], dtype: 'float32' },
     actions,
-    options: ['maxEpisodeSteps'],
+    options: ['maxEpisodeSteps', 'hideVelocities'],
     maxEpisodeSteps,
   };
 }

@@ -53,13 +53,17 @@ export function networkFor(config: ExperimentConfig, spec: EnvSpec): NetworkConf
  * Environment options from an experiment: those of its settings that apply
  * to the environment (`EnvInfo.options`): MinAtar's sticky actions and
  * action set, nothing for classic control; a suite's games always use the
- * full action set.
+ * full action set. The observation-hiding switches (`hideVelocities`,
+ * `hideTrail`) are passed only when on, so that a run without them creates
+ * its environments exactly as before they existed.
  */
 export function envOptionsFor(config: ExperimentConfig): EnvSettings {
   const applies = envInfo(config.env)?.options ?? [];
-  const settings: Partial<Pick<ExperimentConfig, 'stickyActionProb' | 'actionSet'>> = {};
+  const settings: Partial<Pick<ExperimentConfig, 'stickyActionProb' | 'actionSet' | 'hideVelocities' | 'hideTrail'>> = {};
   if (applies.includes('stickyActionProb')) settings.stickyActionProb = config.stickyActionProb;
   if (applies.includes('actionSet')) settings.actionSet = config.actionSet;
+  if (applies.includes('hideVelocities') && config.hideVelocities) settings.hideVelocities = true;
+  if (applies.includes('hideTrail') && config.hideTrail) settings.hideTrail = true;
   return settings;
 }
 

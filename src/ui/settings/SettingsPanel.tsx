@@ -11,6 +11,7 @@ import {
   type ExperimentConfig,
   type SubsetSpec,
 } from '../../core/config/experimentConfig';
+import { observationOptionProblem } from '../../core/config/observationOptions';
 import { envInfo, PICKABLE_ENV_IDS, type EnvFamily } from '../../core/envs/envInfo';
 import { gameTitle } from '../../core/envs/suite/minatarSuite';
 import { NETWORK_INPUT, networkFits, type NetworkKind } from '../../core/model/networkKinds';
@@ -73,6 +74,9 @@ function ignoredReason(key: ConfigKey, config: ExperimentConfig): string | undef
       return applies('actionSet') ? undefined : `MinAtar only: ignored for ${env}.`;
     case 'tasks':
       return info?.tasks !== undefined ? undefined : `Task suite only: ignored for ${env}.`;
+    case 'hideVelocities':
+    case 'hideTrail':
+      return observationOptionProblem(config, key);
     case 'popartBeta':
       return config.popart ? undefined : 'Used only with PopArt.';
     case 'replayCapacity':

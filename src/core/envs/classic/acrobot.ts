@@ -66,6 +66,7 @@ export class Acrobot extends ClassicEnv {
       observationSize: 6,
       actionNames: ['torque -1', 'torque 0', 'torque +1'],
       stateNames: ['theta1', 'theta2', 'dtheta1', 'dtheta2'],
+      velocityObservations: [4, 5], // dtheta1, dtheta2
     });
   }
 

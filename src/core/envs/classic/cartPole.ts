@@ -47,6 +47,7 @@ export class CartPole extends ClassicEnv {
       observationSize: 4,
       actionNames: ['push left', 'push right'],
       stateNames: ['x', 'x_dot', 'theta', 'theta_dot'],
+      velocityObservations: [1, 3], // x_dot, theta_dot
     });
   }
 

@@ -10,6 +10,12 @@ export interface ClassicEnvOptions {
   seed: number;
   /** Time limit in steps (truncation); `null` for none. */
   maxEpisodeSteps: number | null;
+  /**
+   * Partial observability: the velocity components of the observation
+   * (`ClassicSpecParts.velocityObservations`) are written as 0. The
+   * dynamics, rewards and episode ends are untouched. Default false.
+   */
+  hideVelocities?: boolean;
 }
 
 /** The fixed parts of a classic-control spec. */
@@ -18,6 +24,8 @@ export interface ClassicSpecParts {
   actionNames: readonly string[];
   /** Names of the internal state's components, for error messages. */
   stateNames: readonly string[];
+  /** Indices of the observation that are velocities, which `hideVelocities` zeroes. */
+  velocityObservations: readonly number[];
 }
 
 /**
@@ -25,6 +33,12 @@ export interface ClassicSpecParts {
  * state (Gymnasium computes in float64), float32 observations, the env's own
  * seeded generator for reset noise, and `setState`/`getState` so that tests
  * and replays can start an episode from a known state.
+ *
+ * With `hideVelocities` the observation keeps its shape but its velocity
+ * components read 0, a partially observed task in which speeds must be
+ * inferred from earlier observations, as in the position-only control tasks
+ * of recurrent-RL papers (e.g. Heess et al. 2015, "Memory-based control with
+ * recurrent neural networks"). Only what is observed changes.
  */
 export abstract class ClassicEnv extends BaseEnv {
   readonly spec: EnvSpec;
@@ -33,12 +47,20 @@ export abstract class ClassicEnv extends BaseEnv {
   /** The env's own generator; reset noise is drawn from it. */
   protected readonly random: RandomState;
   private readonly stateNames: readonly string[];
+  /**
+   * Observation indices written as 0: the velocities under `hideVelocities`,
+   * else none. A `#` field, invisible to `captureState`: it is how the env
+   * was built, not its state, so snapshots (deterministic checkpoints) keep
+   * the fields they had before the option existed and still restore.
+   */
+  readonly #hiddenObservations: readonly number[];
 
   protected constructor(options: ClassicEnvOptions, parts: ClassicSpecParts) {
     super();
     this.random = new RandomState(options.seed);
     this.state = new Float64Array(parts.stateNames.length);
     this.stateNames = parts.stateNames;
+    this.#hiddenObservations = options.hideVelocities === true ? parts.velocityObservations : [];
     this.spec = {
       id: options.id,
       observationShape: [parts.observationSize],
@@ -80,6 +102,7 @@ export abstract class ClassicEnv extends BaseEnv {
       throw new TypeError(`${this.spec.id}: observations are float32; pass a Float32Array`);
     }
     this.writeFloat32Observation(out, offset);
+    for (const i of this.#hiddenObservations) out[offset + i] = 0;
   }
 
   /** Writes the observation; the Float32Array store rounds float64 to float32 as numpy's `astype(float32)` does. */

@@ -34,6 +34,7 @@ export class MountainCar extends ClassicEnv {
       observationSize: 2,
       actionNames: ['accelerate left', 'no push', 'accelerate right'],
       stateNames: ['position', 'velocity'],
+      velocityObservations: [1], // velocity
     });
   }
 

@@ -2,6 +2,7 @@ import { RandomState } from '../../rng/randomState';
 import { BaseEnv } from '../baseEnv';
 import type { EnvSpec, ObservationArray } from '../types';
 import { MINATAR_ACTIONS, type MinAtarGame, type MinAtarGameFactory } from './game';
+import { TRAIL_GAMES, zeroChannel } from './trail';
 
 export interface MinAtarOptions {
   seed: number;
@@ -13,6 +14,13 @@ export interface MinAtarOptions {
   actionSet?: 'full' | 'minimal';
   /** Time limit in steps (truncation); `null` (default) for none, as the original. */
   maxEpisodeSteps?: number | null;
+  /**
+   * Partial observability: the game's 'trail' channel (where objects were a
+   * step earlier; `trail.ts`) reads 0, so directions of motion must be
+   * remembered. Only for games with a trail (Asterix, Breakout, Seaquest).
+   * Default false.
+   */
+  hideTrail?: boolean;
 }
 
 /**
@@ -21,6 +29,7 @@ export interface MinAtarOptions {
  *
  * As in the original, the sticky-action test draws `rand()` on every step,
  * even when the probability is 0, and the last action survives `reset()`.
+ * `hideTrail` changes only the observation, never the game or its draws.
  */
 export class MinAtarEnv extends BaseEnv {
   readonly spec: EnvSpec;
@@ -29,6 +38,12 @@ export class MinAtarEnv extends BaseEnv {
   private readonly stickyActionProb: number;
   private readonly actionMap: readonly number[];
   private lastAction = 0;
+  /**
+   * The channel written as 0 (the trail, under `hideTrail`), or -1 for none.
+   * A `#` field, invisible to `captureState`: it is how the env was built,
+   * not its state, so snapshots keep the fields they had before the option.
+   */
+  readonly #hiddenChannel: number;
 
   constructor(id: string, factory: MinAtarGameFactory, options: Required<MinAtarOptions>) {
     super();
@@ -37,6 +52,10 @@ export class MinAtarEnv extends BaseEnv {
     this.stickyActionProb = options.stickyActionProb;
     this.actionMap = options.actionSet === 'minimal' ? this.game.minimalActions : [0, 1, 2, 3, 4, 5];
     const channels = this.game.channels.length;
+    this.#hiddenChannel = options.hideTrail ? this.game.channels.indexOf('trail') : -1;
+    if (options.hideTrail && this.#hiddenChannel < 0) {
+      throw new Error(`${id}: hideTrail needs a 'trail' channel, which ${this.game.name} has not (its channels: ${this.game.channels.join(', ')}); the games with one are ${TRAIL_GAMES.join(', ')}`);
+    }
     this.spec = {
       id,
       observationShape: [10, 10, channels],
@@ -65,6 +84,7 @@ export class MinAtarEnv extends BaseEnv {
 
   writeObservation(out: ObservationArray, offset: number): void {
     this.game.writeState(out as Uint8Array, offset);
+    if (this.#hiddenChannel >= 0) zeroChannel(out as Uint8Array, offset, this.game.channels.length, this.#hiddenChannel);
   }
 
   /** The game's difficulty-ramp level (null for games without a ramp). */
