@@ -35,7 +35,7 @@ describe('learner updates on WebGPU and WebGL', () => {
     await page.waitForFunction(() => 'parityResults' in window, null, { timeout: 240_000 });
     const results = (await page.evaluate('window.parityResults')) as ParityResult[];
     const cpu = results.filter((r) => r.backend === 'cpu');
-    expect(cpu).toHaveLength(3);
+    expect(cpu).toHaveLength(4);
     const others = results.filter((r) => r.backend !== 'cpu');
     expect(others.map((r) => r.backend)).toContain('webgpu');
     for (const r of others) {

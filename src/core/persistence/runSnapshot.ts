@@ -158,13 +158,14 @@ export function checkSavedRunInfo(value: unknown): SavedRunInfo {
 
 function isReplayStep(v: unknown): v is ReplayStep {
   if (!isObject(v)) return false;
-  const { observation, actionProbabilities, action, value, reward } = v;
+  const { observation, actionProbabilities, action, value, reward, coreState } = v;
   return (
     (observation instanceof Uint8Array || isNumberArray(observation)) &&
     isNumberArray(actionProbabilities) &&
     isCount(action) &&
     typeof value === 'number' &&
-    typeof reward === 'number'
+    typeof reward === 'number' &&
+    (coreState === undefined || isNumberArray(coreState))
   );
 }
 

@@ -1,4 +1,5 @@
 import { useEffect, useId, useMemo, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { CoreStateStrip } from './CoreStateStrip';
 import type { PlayerStep, PolicyPlayer } from '../../core/replay/policyPlayer';
 import { renderReplayStep, type Recording, type ReplayStep } from '../../core/replay/replay';
 import { gameTitle } from '../../core/envs/suite/minatarSuite';
@@ -325,6 +326,14 @@ function StepDetails({ actionNames, step, children }: { actionNames: readonly st
         <dd data-testid="replay-value">{step.value.toFixed(3)}</dd>
         <dt>Reward</dt>
         <dd data-testid="replay-reward">{formatNumber(step.reward)}</dd>
+        {step.coreState && (
+          <>
+            <dt>Memory (LSTM h)</dt>
+            <dd>
+              <CoreStateStrip state={step.coreState} />
+            </dd>
+          </>
+        )}
         {children}
       </dl>
     </div>

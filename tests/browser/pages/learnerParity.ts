@@ -26,7 +26,7 @@ const BASE: Omit<LearnerOptions, 'network' | 'spec'> = {
   clipRhoThreshold: 1, clipPgRhoThreshold: 1, clipCThreshold: 1, lambda: 1, rewardClip: 'none',
 };
 
-function unroll(shape: number[], numTasks: number, seed: number): Unroll {
+function unroll(shape: number[], numTasks: number, seed: number, coreSize = 0): Unroll {
   const [T, N, A] = [6, 4, 3];
   const r = new RandomState(seed);
   const size = shape.reduce((a, b) => a * b, 1);
@@ -43,6 +43,16 @@ function unroll(shape: number[], numTasks: number, seed: number): Unroll {
     truncatedIndices: new Int32Array(0), truncatedObservations: image ? new Uint8Array(0) : new Float32Array(0),
     episodeReturns: new Float64Array(0), episodeLengths: new Int32Array(0),
     taskIds: Int32Array.from({ length: N }, (_, n) => n % numTasks), episodeTaskIds: new Int32Array(0),
+    // A recurrent network's stored state at x_0 (the terminated step above resets column 1 inside the unroll).
+    ...(coreSize > 0
+      ? {
+          core: {
+            initialState: { h: Float32Array.from({ length: N * coreSize }, () => r.uniform(-0.5, 0.5)), c: Float32Array.from({ length: N * coreSize }, () => r.uniform(-1, 1)) },
+            previousActions: Int32Array.from({ length: N }, (_, n) => (n === 0 ? -1 : r.randint(A))),
+            previousRewards: Float32Array.from({ length: N }, () => r.uniform(-2, 2)),
+          },
+        }
+      : {}),
   };
 }
 
@@ -50,6 +60,7 @@ const CASES: { name: string; network: NetworkConfig; shape: number[]; numTasks: 
   { name: 'mlp', network: { kind: 'mlp' }, shape: [4], numTasks: 1, popart: false },
   { name: 'minatar, 2 tasks, PopArt', network: { kind: 'minatar' }, shape: [10, 10, 5], numTasks: 2, popart: true },
   { name: 'resnet', network: { kind: 'resnet' }, shape: [10, 10, 4], numTasks: 1, popart: false },
+  { name: 'minatar + LSTM', network: { kind: 'minatar', core: { kind: 'lstm', size: 16 } }, shape: [10, 10, 4], numTasks: 1, popart: false },
 ];
 
 async function run(backend: string): Promise<ParityResult[]> {
@@ -65,7 +76,7 @@ async function run(backend: string): Promise<ParityResult[]> {
     });
     const updates: number[][] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await learner.update(assembleBatch([unroll(c.shape, c.numTasks, i + 1)]));
+      const r = await learner.update(assembleBatch([unroll(c.shape, c.numTasks, i + 1, c.network.core ? c.network.core.size ?? 0 : 0)]));
       updates.push([r.gradNorm, r.totalLoss, r.baselineLoss, r.entropy]);
     }
     results.push({ backend, case: c.name, updates, weights: (await learner.getWeights()).flatMap((w) => Array.from(w)) });
