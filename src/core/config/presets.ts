@@ -152,6 +152,17 @@ export const PRESETS: readonly Preset[] = [
     ],
   },
   MULTITASK,
+  {
+    id: 'memory',
+    title: 'Why memory? (CartPole without velocities)',
+    description:
+      "Two CartPole agents that see only the cart's position and the pole's angle, not how fast either moves: the feed-forward one acts on the current observation alone, while the LSTM one (the paper's recurrent core, figure 3) can work out the speeds from what it saw a step earlier. Watch the LSTM's curve climb while the feed-forward one stalls, and in the LSTM agent's replay watch the strip of its memory change from step to step.",
+    config: { env: 'classic/CartPole-v1', hideVelocities: true, frames: 500_000 },
+    comparison: [
+      { label: 'Feed-forward', overrides: { core: 'none' } },
+      { label: 'LSTM', overrides: { core: 'lstm' } },
+    ],
+  },
 ];
 
 /** The preset with this id, or `undefined`. */

@@ -53,6 +53,9 @@ export const ADVANCED_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
   'rewardClip',
   'pgRhoBar',
   'popartBeta',
+  'coreSize',
+  'corePreviousAction',
+  'corePreviousReward',
 ]);
 
 /** A group's share of a row: this many rem per field (see settings.css). */
@@ -79,6 +82,10 @@ function ignoredReason(key: ConfigKey, config: ExperimentConfig): string | undef
       return observationOptionProblem(config, key);
     case 'popartBeta':
       return config.popart ? undefined : 'Used only with PopArt.';
+    case 'coreSize':
+    case 'corePreviousAction':
+    case 'corePreviousReward':
+      return config.core === 'lstm' ? undefined : "Used only with the LSTM core (Memory: 'lstm').";
     case 'replayCapacity':
       return config.replayShare > 0 ? undefined : 'Used only with experience replay (a replay share above 0).';
     default:
