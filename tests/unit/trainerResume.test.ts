@@ -44,6 +44,8 @@ async function trainInProcess(args: string[], out: string, stopAtUpdate?: number
 const CASES = [
   { name: 'CartPole', args: ['--env', 'classic/CartPole-v1', '--frames', '4800', '--deterministic', '--seed', '3'], stopAt: 23 },
   // Seaquest's games keep pools of entities; the suite has one PopArt statistic per game; RMSProp's linear schedule continues.
+  // The actor's LSTM state and previous actions and rewards are part of what the checkpoint must carry.
+  { name: 'CartPole with an LSTM core and hidden velocities', args: ['--env', 'classic/CartPole-v1', '--hide-velocities', '--core', 'lstm', '--core-size', '8', '--frames', '3200', '--deterministic', '--seed', '5'], stopAt: 11 },
   { name: 'a two-game suite with PopArt', args: ['--env', 'suite/minatar', '--tasks', 'seaquest,breakout', '--popart', '--envs-per-actor', '4', '--unroll-length', '10', '--frames', '2400', '--deterministic', '--seed', '2'], stopAt: 9 },
 ];
 

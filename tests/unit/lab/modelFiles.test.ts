@@ -56,6 +56,8 @@ describe.each(['page', 'worker'] as const)('ModelFiles, learner on the %s', (lea
       ['negative frames', { ...good, frames: -1e12 }, /frames/],
       ['weights of another network', { ...good, weights: weight0.slice(1) }, /./],
       ['another environment than the run', { ...good, config: { ...(good.config as object), env: 'minatar/breakout', network: 'auto' } }, /./],
+      // A feed-forward model whose settings claim an LSTM core: the three core arrays are missing.
+      ['settings with a core the weights lack', { ...good, config: { ...(good.config as object), core: 'lstm' } }, /has an LSTM core of size 64; the weights look like a network without one/],
     ];
     for (const [what, file, message] of bad) {
       await lab.loadModel(blob(file));
