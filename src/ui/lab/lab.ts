@@ -80,6 +80,8 @@ export class Lab {
           await this.runs.reset();
           await this.models.adopt({ ...checkpoint, config: { ...checkpoint.config, frames } }, message);
           await this.train();
+          // Starting clears the message; say again what is training.
+          if (this.store.state.status === 'running') this.store.notify('info', message);
         },
       },
       { autoplay: deps.autoplay ?? true },
