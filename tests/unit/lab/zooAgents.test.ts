@@ -1,16 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeCompactModel } from '../../../src/core/persistence/compactModel';
 import type { Lab } from '../../../src/ui/lab/lab';
 import { createTestLab, disposeLab, waitFor } from './labHarness';
+// The zoo committed in public/zoo, as the site serves it (made by npm run zoo).
+import manifestText from '../../../public/zoo/manifest.json?raw';
+import cartpoleText from '../../../public/zoo/cartpole.json?raw';
 
-/** The zoo committed in public/zoo, as the site serves it. */
-const ZOO_DIR = join(__dirname, '..', '..', '..', 'public', 'zoo');
-const SITE_ZOO: Record<string, string> = {
-  'manifest.json': readFileSync(join(ZOO_DIR, 'manifest.json'), 'utf8'),
-  'cartpole.json': readFileSync(join(ZOO_DIR, 'cartpole.json'), 'utf8'),
-};
+const SITE_ZOO: Record<string, string> = { 'manifest.json': manifestText, 'cartpole.json': cartpoleText };
 
 let lab: Lab | null = null;
 afterEach(async () => {
