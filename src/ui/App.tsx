@@ -15,7 +15,7 @@ import { SettingsPanel } from './settings/SettingsPanel';
 import { PresetPicker } from './settings/PresetPicker';
 import { TrainingCharts } from './charts/TrainingCharts';
 import { SuiteScores } from './components/SuiteScores';
-import { ReplayViewer } from './replay/ReplayViewer';
+import { WatchAgents, ZooPanel } from './components/ZooPanel';
 import { VtraceInspectorPanel } from './inspector/VtraceInspectorPanel';
 import { EnvViewer } from './EnvViewer';
 
@@ -35,6 +35,9 @@ export function App() {
   useEffect(() => {
     if (testHooksRequested(location.search)) installTestHooks(lab);
   }, [lab]);
+
+  // The trained agents that ship with the site (zoo/manifest.json beside the page).
+  useEffect(() => void lab.zoo.loadManifest(), [lab]);
 
   // Saved runs (IndexedDB): the list, the resume offer after a reload, and the periodic save.
   useEffect(() => lab.connectStorage(), [lab]);
@@ -75,6 +78,7 @@ export function App() {
             <section className="panel" aria-labelledby="presets-title">
               <h2 id="presets-title">Presets</h2>
               <PresetPicker selectedId={state.presetId ?? undefined} onPick={(p) => lab.applyPreset(p.id)} />
+              <ZooPanel lab={lab} state={state} onWatch={() => document.getElementById('replay-title')?.scrollIntoView({ block: 'start' })} />
             </section>
           )}
           {!isHidden('settings') && (
@@ -112,7 +116,7 @@ export function App() {
           {!isHidden('replay') && (
             <section className="panel" aria-labelledby="replay-title">
               <h2 id="replay-title">Watch the agent</h2>
-              <ReplayViewer playback={lab.playback} observationShape={state.observationShape} />
+              <WatchAgents lab={lab} state={state} />
             </section>
           )}
           {!isHidden('model') && <ModelPanel lab={lab} state={state} />}

@@ -8,6 +8,26 @@ import { WebWorkerActor } from './webWorkerActor';
 import { isMeasurement, type MeasurementCache } from './backendProbe';
 import { createWorkerLearner } from './workerLearner';
 import { Learner } from '../../core/learner/learner';
+import { MAX_ZOO_FILE_BYTES } from '../../core/persistence/zooManifest';
+
+/**
+ * A file of the site's trained agents, `zoo/<name>` relative to the page,
+ * so that a copy of the lab under any sub-path reads its own (and no other
+ * host); the service worker has it cached after the first visit.
+ */
+export async function readZooFile(name: string): Promise<string> {
+  const url = new URL(`zoo/${name}`, document.baseURI);
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch {
+    throw new Error(`zoo/${name} could not be fetched (offline, before the site was cached?)`);
+  }
+  if (!response.ok) throw new Error(`zoo/${name}: the site answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
+  const length = Number(response.headers.get('content-length') ?? 0);
+  if (length > MAX_ZOO_FILE_BYTES) throw new Error(`zoo/${name} is ${(length / 1e6).toFixed(0)} MB, more than a zoo file may be`);
+  return response.text();
+}
 
 /**
  * The page's defaults: the schema's, with one actor per spare core
@@ -95,6 +115,7 @@ export function createBrowserLab(initialHash: string): Lab {
     measurements: localMeasurements,
     newRunId,
     memoryBudgetBytes: browserMemoryBudget(),
+    readZooFile,
     autoplay: !prefersReducedMotion(),
   };
   return new Lab(initialHash, deps);

@@ -15,6 +15,7 @@ import { ModelFiles } from './modelFiles';
 import { RunController } from './runController';
 import { RunPersistence } from './runPersistence';
 import { VtraceInspector } from './vtraceInspector';
+import { ZooAgents } from './zooAgents';
 
 export type { LabMessage, LabSnapshot, LabStatus } from './labStore';
 
@@ -29,7 +30,8 @@ export type { LabMessage, LabSnapshot, LabStatus } from './labStore';
  * - `models` (ModelFiles): model download and load;
  * - `playback` (LivePlayback): the policy playing live and the latest/best recordings;
  * - `memory` (MemoryGuard): the settings' memory estimate against the tab's budget; Train and Step refuse runs that exceed it;
- * - `inspector` (VtraceInspector): the last batch a learner used, per time step, with V-trace's quantities.
+ * - `inspector` (VtraceInspector): the last batch a learner used, per time step, with V-trace's quantities;
+ * - `zoo` (ZooAgents): the trained agents that ship with the site, watched beside the run or trained on.
  * What is left here is the experiment itself: settings, presets, the share link and visibility.
  */
 export class Lab {
@@ -41,6 +43,7 @@ export class Lab {
   readonly models: ModelFiles;
   readonly memory: MemoryGuard;
   readonly inspector: VtraceInspector;
+  readonly zoo: ZooAgents;
   private readonly defaults: ExperimentConfig;
   private pausedForHiddenTab = false;
 
@@ -51,7 +54,10 @@ export class Lab {
     this.playback = new LivePlayback(deps.scheduler, new RecordingStore(), { autoplay: deps.autoplay ?? true });
     this.backend = new BackendSupervisor(this.store, deps.backends, deps.scheduler, deps.createLearner, deps.measurements, {
       failLearners: (error) => this.runs.failLearners(error),
-      backendMoved: () => this.runs.rebuildPlayer(),
+      backendMoved: () => {
+        this.runs.rebuildPlayer();
+        this.zoo.rebuildPlayer();
+      },
     });
     this.runs = new RunController(this.store, deps, this.backend, this.playback, {
       save: () => this.persistence.saveNow(),
@@ -63,6 +69,23 @@ export class Lab {
     });
     this.persistence = new RunPersistence(this.store, deps, this.runs, this.playback);
     this.models = new ModelFiles(this.store, this.runs, this.playback, () => this.persistence.forget(), () => deps.scheduler.date());
+    this.zoo = new ZooAgents(
+      this.store,
+      deps.readZooFile,
+      deps.scheduler,
+      {
+        ensureBackend: () => this.runs.ensureBackend(),
+        startFrom: async (checkpoint, frames, message) => {
+          // The current run is saved (Saved runs keeps it) and replaced, as Reset would.
+          await this.runs.reset();
+          await this.models.adopt({ ...checkpoint, config: { ...checkpoint.config, frames } }, message);
+          await this.train();
+          // Starting clears the message; say again what is training.
+          if (this.store.state.status === 'running') this.store.notify('info', message);
+        },
+      },
+      { autoplay: deps.autoplay ?? true },
+    );
     this.inspector = new VtraceInspector(this.store, {
       runLabels: () => this.runs.slots.map((s) => s.label),
       envsPerUnroll: (run) => this.runs.slots[run]?.config.envsPerActor ?? 1,
@@ -140,6 +163,8 @@ export class Lab {
       return;
     }
     this.runs.comparisonPreset = preset.comparison ? preset : null;
+    const watching = this.zoo.getSnapshot().watching;
+    if (watching && !watching.presets.includes(id)) this.zoo.stopWatching();
     const config = validateConfig({ ...this.defaults, ...preset.config }).config;
     const hasRuns = this.runs.slots.length > 0;
     this.store.set({
@@ -192,6 +217,7 @@ export class Lab {
   visibilityChanged(hidden: boolean): void {
     const { status, pauseWhenHidden } = this.store.state;
     this.playback.setPageVisible(!hidden);
+    this.zoo.playback.setPageVisible(!hidden);
     // A hidden tab may be closed or discarded next: save what it has (a pause below saves anyway).
     if (hidden && status === 'running' && !pauseWhenHidden) void this.saveNow();
     if (hidden && pauseWhenHidden && status === 'running') {
@@ -201,6 +227,18 @@ export class Lab {
       this.pausedForHiddenTab = false;
       if (this.store.state.status === 'paused') this.resume();
     }
+  }
+
+  // --- Trained agents that ship with the site ---
+
+  /** Plays the site's trained agent `id` beside the current run, with no training. */
+  watchTrainedAgent(id: string): Promise<void> {
+    return this.zoo.watch(id);
+  }
+
+  /** Replaces the current run (saved first) with the site's trained agent `id` and trains it on. */
+  startFromTrainedAgent(id: string): Promise<void> {
+    return this.zoo.startFrom(id);
   }
 
   // --- Models and saved runs ---

@@ -6,6 +6,7 @@ import type { LearnerOptions } from '../../core/learner/learner';
 import type { LearnerHandle } from '../../core/learner/learnerHandle';
 import type { BackendName, BackendProvider } from './backendTypes';
 import type { MeasurementCache } from './backendProbe';
+import type { ZooFileReader } from './zooAgents';
 
 /** An actor the lab made: any ActorHandle, saying which tf.js backend it computes on when it knows. */
 export interface LabActor extends ActorHandle {
@@ -52,6 +53,8 @@ export interface LabDeps {
   memoryBudgetBytes: number;
   /** What Automatic measured, kept between visits (localStorage in the page). */
   measurements: MeasurementCache;
+  /** Reads a file of the site's trained agents (`zoo/<name>` beside the page: `npm run zoo` writes them). */
+  readZooFile: ZooFileReader;
   /** Live playback starts playing (false where the user prefers reduced motion). */
   autoplay?: boolean;
 }

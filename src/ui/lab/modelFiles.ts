@@ -1,4 +1,5 @@
-import { checkpointOf, decodeCheckpoint, encodeCheckpoint } from '../../core/persistence/checkpoint';
+import type { ExperimentConfig } from '../../core/config/experimentConfig';
+import { checkpointOf, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../core/persistence/checkpoint';
 import { createNetwork } from '../../core/model/networks';
 import { setNetworkWeights } from '../../core/model/weights';
 import { envSpecFor, networkFor, networkSpecFor } from '../../core/training/fromConfig';
@@ -46,35 +47,51 @@ export class ModelFiles {
       if (current && current.env !== config.env) {
         throw new Error(`it is a model of ${config.env}, but the current run trains ${current.env}; press Reset first to switch the experiment to that model`);
       }
-      const spec = envSpecFor(config);
       // Check the weights against a network built from the file's own settings before touching
       // anything; building it needs a tf.js backend, which a fresh page has not chosen yet.
       await this.runs.ensureBackend();
-      const probe = createNetwork(networkFor(config, spec), networkSpecFor(config, spec), 0, false);
-      try {
-        setNetworkWeights(probe, checkpoint.weights);
-      } finally {
-        probe.dispose();
-      }
-      await this.runs.disposeRuns();
-      this.runs.comparisonPreset = null;
-      this.runs.restored = checkpoint;
-      this.forgetSavedRun();
-      this.playback.recordings.clear();
-      this.store.set({
-        config,
-        presetId: null,
-        comparison: [],
-        status: 'idle',
-        pendingChanges: false,
-        latest: null,
-        histories: [{ label: 'Run', history: new TrainingHistory() }],
-        observationShape: spec.observationShape,
-        message: { kind: 'info', text: `Loaded a model of ${config.env} (${checkpoint.frames.toLocaleString('en-US')} frames, ${checkpoint.version} updates). Press Train to continue training it.` },
-      });
-      this.playback.setPlayer(this.runs.playerOf(config, checkpoint.version, checkpoint.weights));
+      checkWeightsFit(config, checkpoint.weights);
+      await this.adopt(checkpoint, `Loaded a model of ${config.env} (${checkpoint.frames.toLocaleString('en-US')} frames, ${checkpoint.version} updates). Press Train to continue training it.`);
     } catch (e) {
       this.store.notify('error', `Could not load the model: ${errorText(e)}. The current model is unchanged.`);
     }
+  }
+
+  /**
+   * Makes `checkpoint` (checked: its weights fit its settings' network) the
+   * model the next run continues, in place of the current runs, and plays it
+   * live; `message` tells the user.
+   */
+  async adopt(checkpoint: Checkpoint, message: string): Promise<void> {
+    const { config } = checkpoint;
+    const spec = envSpecFor(config);
+    await this.runs.disposeRuns();
+    this.runs.comparisonPreset = null;
+    this.runs.restored = checkpoint;
+    this.forgetSavedRun();
+    this.playback.recordings.clear();
+    this.store.set({
+      config,
+      presetId: null,
+      comparison: [],
+      status: 'idle',
+      pendingChanges: false,
+      latest: null,
+      histories: [{ label: 'Run', history: new TrainingHistory() }],
+      observationShape: spec.observationShape,
+      message: { kind: 'info', text: message },
+    });
+    this.playback.setPlayer(this.runs.playerOf(config, checkpoint.version, checkpoint.weights));
+  }
+}
+
+/** Throws, saying why, unless `weights` fit the network `config` describes (a tf.js backend must be chosen). */
+export function checkWeightsFit(config: ExperimentConfig, weights: readonly Float32Array[]): void {
+  const spec = envSpecFor(config);
+  const probe = createNetwork(networkFor(config, spec), networkSpecFor(config, spec), 0, false);
+  try {
+    setNetworkWeights(probe, weights);
+  } finally {
+    probe.dispose();
   }
 }

@@ -152,6 +152,8 @@ export interface TestLabOptions {
   measurements?: MeasurementCache;
   /** Wraps each actor the lab makes (to inject faults). */
   wrapActor?: (actor: LabActor, options: ActorOptions) => LabActor;
+  /** The site's zoo files by name (`manifest.json`, `<id>.json`); a name not given is missing (default: no zoo). */
+  zooFiles?: Readonly<Record<string, string>>;
   /** The tab's memory budget in bytes (default: the budget where a browser gives no figure). */
   memoryBudgetBytes?: number;
 }
@@ -183,6 +185,11 @@ export function createTestLab(options: TestLabOptions = {}): { lab: Lab; schedul
     measurements: options.measurements ?? memoryMeasurements(),
     newRunId: () => `run-${dbName}-${ids++}`,
     memoryBudgetBytes: options.memoryBudgetBytes ?? FALLBACK_BUDGET_BYTES,
+    readZooFile: async (name) => {
+      const text = options.zooFiles?.[name];
+      if (text === undefined) throw new Error(`zoo/${name}: the site answered 404`);
+      return text;
+    },
     autoplay: true,
   };
   return { lab: new Lab(options.hash ?? '', deps), scheduler, dbName };
