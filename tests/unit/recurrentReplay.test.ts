@@ -1,6 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createElement } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
 import { Actor } from '../../src/core/actor/actor';
 import * as tf from '@tensorflow/tfjs';
 import { CoreCarry } from '../../src/core/model/coreCarry';
@@ -8,10 +6,9 @@ import { createNetwork, type NetworkConfig } from '../../src/core/model/networks
 import { getNetworkWeights, setNetworkWeights } from '../../src/core/model/weights';
 import { checkRecording } from '../../src/core/persistence/runSnapshot';
 import { PolicyPlayer, type PlayerStep } from '../../src/core/replay/policyPlayer';
-import { CoreStateStrip, divergingColour } from '../../src/ui/replay/CoreStateStrip';
 import { useWasmBackend } from '../../src/node/tfWasm';
 
-/** A recurrent agent's replays: the player carries the LSTM like an actor, and records h_t for the memory strip. */
+/** A recurrent agent's replays: the player carries the LSTM like an actor, and records h_t for the memory strip (coreStateStrip.test.ts). */
 
 beforeAll(async () => {
   await useWasmBackend();
@@ -75,18 +72,5 @@ describe('the policy player with an LSTM core', () => {
     expect(step.actionProbabilities[0]).toBeCloseTo(Math.exp(logits[0]!) / z, 5);
     actor.dispose();
     player.dispose();
-  });
-});
-
-describe('CoreStateStrip', () => {
-  it('draws one cell per unit, coloured by sign and size, with the numbers in its label', () => {
-    const html = renderToStaticMarkup(createElement(CoreStateStrip, { state: [-0.9, 0, 0.5] }));
-    expect(html.match(/<rect /g)).toHaveLength(3);
-    expect(html).toContain('aria-label="LSTM state h: 3 units, from -0.90 to 0.50"');
-    expect(html).toContain('unit 0: -0.900');
-    expect(divergingColour(0)).toBe('hsl(30 85% 97%)');
-    expect(divergingColour(-1)).toBe('hsl(210 85% 45%)');
-    expect(divergingColour(1)).toBe('hsl(30 85% 45%)');
-    expect(divergingColour(Number.NaN)).toBe(divergingColour(0));
   });
 });
