@@ -122,13 +122,14 @@ describe('npm run zoo', () => {
     expect(trainerArgsOf(ENTRIES[0]!, 99, null)).toContain('99');
   });
 
-  it('the committed list: one agent per single-environment preset and the suite, each with a seed and frames', () => {
-    expect(ZOO_ENTRIES.map((e) => e.id)).toEqual(['cartpole', 'breakout', 'asterix', 'freeway', 'seaquest', 'space_invaders', 'suite']);
+  it('the committed list: one agent per single-environment preset, the memory lesson and the suite, each with a seed and frames', () => {
+    expect(ZOO_ENTRIES.map((e) => e.id)).toEqual(['cartpole', 'breakout', 'asterix', 'freeway', 'seaquest', 'space_invaders', 'memory', 'suite']);
     for (const e of ZOO_ENTRIES) {
       expect(e.args).toContain('--seed');
       expect(trainerArgsOf(e, null, null)).toEqual(e.args);
     }
-    expect(ZOO_ENTRIES.find((e) => e.id === 'breakout')!.args).toEqual(['--preset', 'breakout', '--frames', '5000000', '--seed', '1']);
+    expect(ZOO_ENTRIES.find((e) => e.id === 'asterix')!.args).toEqual(['--preset', 'asterix', '--frames', '5000000', '--seed', '1']);
+    expect(ZOO_ENTRIES.find((e) => e.id === 'breakout')!.args).toEqual(['--preset', 'breakout', '--core', 'lstm', '--frames', '2000000', '--seed', '1']);
   });
 
   it('the zoo committed in public/zoo passes --check, within the budget', async () => {
