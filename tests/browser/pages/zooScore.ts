@@ -6,6 +6,8 @@
  * runs it. The page reports each episode's return.
  */
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { prepareWasm } from '../../../src/workers/workerBackend';
 import { decodeCompactModel } from '../../../src/core/persistence/compactModel';
 import { createPlayer } from '../../../src/ui/lab/livePlayback';
 
@@ -21,7 +23,8 @@ void (async () => {
   const episodes = Number(params.get('episodes') ?? '20');
   const out = window as unknown as { zooScore?: ZooScoreResult };
   try {
-    await tf.setBackend(params.get('backend') ?? 'wasm');
+    prepareWasm();
+    if (!(await tf.setBackend(params.get('backend') ?? 'wasm'))) throw new Error(`backend ${params.get('backend') ?? 'wasm'} failed to start`);
     await tf.ready();
     const model = decodeCompactModel(await (await fetch(`/zoo/${id}.json`)).text());
     const player = createPlayer(model.config, model.version, model.weights, { popart: model.popart });
