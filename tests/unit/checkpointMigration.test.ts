@@ -61,7 +61,7 @@ describe('checkpoint format version 1 (stored envId, spec, network) still loads'
   it('decodes value for value, and the weights fit the network its config describes', async () => {
     const c = decodeCheckpoint(V1_TEXT);
     // Settings added since keep the behaviour of the file's time: a constant entropy cost, no replay, nothing hidden.
-    expect(c.config).toEqual({ ...v1.config, entropySchedule: 'constant', replayShare: 0, replayCapacity: 128, hideVelocities: false, hideTrail: false });
+    expect(c.config).toEqual({ ...v1.config, entropySchedule: 'constant', replayShare: 0, replayCapacity: 128, hideVelocities: false, hideTrail: false, core: 'none', coreSize: 0, corePreviousAction: true, corePreviousReward: true });
     expect([c.version, c.frames, c.createdAt]).toEqual([2, 80, '2025-06-01T12:00:00.000Z']);
     expect(c.weights.map((w) => Array.from(w))).toEqual(v1.weights.map(floatsOf));
     expect(c.optimizer!.slots.map((w) => Array.from(w))).toEqual(v1.optimizer.slots.map(floatsOf));

@@ -37,7 +37,7 @@ export function networkSpecFor(config: Pick<ExperimentConfig, 'env' | 'tasks'>, 
 /** The network an experiment trains: its kind resolved against the observation shape, torso sizes at their defaults, and its core. */
 export function networkFor(config: ExperimentConfig, spec: EnvSpec): NetworkConfig {
   const kind = resolveNetworkKind(config, spec.observationShape);
-  if (config.core === 'none') return { kind };
+  if (config.core !== 'lstm') return { kind };
   return {
     kind,
     core: {
