@@ -7,7 +7,7 @@ import { decodeAsciiJson } from './asciiJson';
 import { ContributorTable } from './contributors';
 import { encodeRunRecord, type RunRecord } from './runRecord';
 import { KV_BUCKET, LEARNER_CONSUMER, OBJECT_BUCKET, swarmNames, type SwarmNames } from './swarmNames';
-import { decodeUnroll, maxUnrollBytes } from './unrollWire';
+import { decodeUnroll } from './unrollWire';
 import type { UnrollExpectation } from './unrollCheck';
 import { WeightsChannel } from './weightsChannel';
 
@@ -61,6 +61,16 @@ export interface LinkCounts {
 }
 
 const FETCH_EXPIRES_MS = 1000;
+
+/**
+ * The contributor a message's id names (`<actorId>-<seq>`, set by every
+ * actor), for a message too broken to read its own header; null if none.
+ */
+export function senderOf(msg: Pick<JsMsg, 'headers'>): string | null {
+  const id = msg.headers?.get('Nats-Msg-Id') ?? '';
+  const match = /^([A-Za-z0-9_.-]{1,64})-\d+$/.exec(id);
+  return match ? match[1]! : null;
+}
 const NANOS_PER_MS = 1_000_000;
 
 export class LearnerLink {
@@ -98,7 +108,6 @@ export class LearnerLink {
       discard: DiscardPolicy.New,
       storage: StorageType.File,
       max_msgs: options.streamMessages,
-      max_msg_size: Math.min(nc.info?.max_payload ?? 1024 * 1024, maxUnrollBytes(options.expectation) + 4096),
       duplicate_window: 120_000 * NANOS_PER_MS,
     };
     try {
@@ -216,8 +225,9 @@ export class LearnerLink {
     const decoded = decodeUnroll(msg.data, this.options.expectation, Number.MAX_SAFE_INTEGER);
     if (!decoded.ok) {
       msg.term();
-      if (this.contributors.rejected(decoded.actorId, decoded.problem, now)) {
-        this.options.log?.(`contributor ${decoded.actorId} cut off after ${this.options.maxRejections} rejected unrolls (last: ${decoded.problem})`);
+      const id = decoded.actorId ?? senderOf(msg);
+      if (this.contributors.rejected(id, decoded.problem, now)) {
+        this.options.log?.(`contributor ${id} cut off after ${this.options.maxRejections} rejected unrolls (last: ${decoded.problem})`);
       }
       return null;
     }

@@ -5,7 +5,7 @@ import { ActorLink } from '../../core/swarm/actorLink';
 import { runSwarmActor } from '../../core/swarm/swarmActor';
 import { RUN_NAME_PATTERN } from '../../core/swarm/swarmNames';
 import { useWasmBackend } from '../tfWasm';
-import { connectSwarm, sleep } from './natsConnect';
+import { closeSwarm, connectSwarm, sleep } from './natsConnect';
 
 /**
  * `npm run actor -- --swarm nats://host:4222 --run NAME [--user student
@@ -84,7 +84,7 @@ export async function actorMain(argv: readonly string[]): Promise<number> {
     process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   } finally {
-    await nc.drain().catch(() => nc.close());
+    await closeSwarm(nc);
   }
 }
 

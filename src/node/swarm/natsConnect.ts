@@ -30,3 +30,9 @@ export function connectSwarm(server: SwarmServer, name: string): Promise<NatsCon
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
+
+/** Drains a connection (its pending publications go out), giving up after 2 s (a server that is away) and closing it. */
+export async function closeSwarm(nc: NatsConnection): Promise<void> {
+  await Promise.race([nc.drain().catch(() => {}), sleep(2000)]);
+  if (!nc.isClosed()) await nc.close();
+}

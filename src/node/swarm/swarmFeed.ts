@@ -11,7 +11,7 @@ import { SwarmSource } from '../../core/swarm/swarmSource';
 import type { UnrollExpectation } from '../../core/swarm/unrollCheck';
 import { tasksOf } from '../../core/training/fromConfig';
 import type { TrainerOptions } from '../cli/parseTrainArgs';
-import { connectSwarm, sleep } from './natsConnect';
+import { closeSwarm, connectSwarm, sleep } from './natsConnect';
 
 /**
  * The headless trainer's swarm (`npm run train -- --swarm URL --run NAME`):
@@ -92,7 +92,7 @@ export async function startSwarmFeed(
     },
     close: async (outDir) => {
       await link.close();
-      await nc.drain().catch(() => nc.close());
+      await closeSwarm(nc);
       const now = performance.now();
       const contributors = link.contributors.list().map((c) => ({ ...c, gone: link.contributors.isGone(c, now), lastSeenSecondsAgo: (now - c.lastSeenMs) / 1000 }));
       const totals = link.contributors.totals();
