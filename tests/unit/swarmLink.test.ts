@@ -9,14 +9,17 @@ import { createNetwork } from '../../src/core/model/networks';
 import { getNetworkWeights } from '../../src/core/model/weights';
 import { ActorLink } from '../../src/core/swarm/actorLink';
 import { LearnerLink, type LearnerLinkOptions } from '../../src/core/swarm/learnerLink';
+import { Objm } from '@nats-io/obj';
 import { RUN_RECORD_FORMAT } from '../../src/core/swarm/runRecord';
+import { swarmNames } from '../../src/core/swarm/swarmNames';
+import { WeightsChannel } from '../../src/core/swarm/weightsChannel';
 import { encodeUnroll, maxUnrollBytes } from '../../src/core/swarm/unrollWire';
 import { envSpecFor, networkFor, networkSpecFor } from '../../src/core/training/fromConfig';
 import { connectSwarm, sleep } from '../../src/node/swarm/natsConnect';
 import { streamMessagesFor, unrollExpectationFor } from '../../src/node/swarm/swarmFeed';
 import { useWasmBackend } from '../../src/node/tfWasm';
-import { NatsTestServer, skipSwarmTests, STUDENT, TEACHER } from '../support/natsServer';
-import { ActorProcess } from '../support/swarmActors';
+import { NatsTestServer, skipSwarmTests, STUDENT, TEACHER } from '../../src/node/swarm/localNatsServer';
+import { ActorProcess } from '../../src/node/swarm/actorProcess';
 
 /**
  * The swarm's links against a real nats-server with the shipped config:
@@ -160,6 +163,20 @@ describe.skipIf(skipSwarmTests())('swarm links on a NATS server', () => {
     expect((await jsm.streams.info(learner.names.stream)).state.messages).toBe(0);
     await learner.close();
   }, 60_000);
+
+  it('weights larger than a message go to the object store, and a student reads them back through the key', async () => {
+    const teacher = await connectAs(TEACHER);
+    const names = swarmNames('big');
+    const kv = await new Kvm(teacher).create('impala', { history: 1 });
+    const writer = new WeightsChannel(kv, names, 8 * 1024, () => new Objm(teacher).create('impala'));
+    const big = [Float32Array.from({ length: 5000 }, (_, i) => Math.sin(i)), Float32Array.of(1, 2)];
+    await writer.publish(9, big);
+    const value = (await kv.get(names.weightsKey))!.value;
+    expect(value.length).toBeLessThan(100);
+    const student = await connectAs(STUDENT);
+    const reader = new WeightsChannel(await new Kvm(student).open('impala'), names, 8 * 1024, () => new Objm(student).open('impala'));
+    expect(await reader.read(value)).toEqual({ ok: true, version: 9, weights: big });
+  });
 
   it('a student may publish unrolls and read weights, but not write weights or configs, nor read the unroll stream', async () => {
     const learner = await openLearner('perm');

@@ -5,8 +5,8 @@ import type { MetricsRecord } from '../../src/core/telemetry/metrics';
 import type { ContributorStats } from '../../src/core/swarm/contributors';
 import type { LinkCounts } from '../../src/core/swarm/learnerLink';
 import { runTrainer } from '../../src/node/trainer';
-import { NatsTestServer, skipSwarmTests, TEACHER } from '../support/natsServer';
-import { ActorProcess } from '../support/swarmActors';
+import { NatsTestServer, skipSwarmTests, TEACHER } from '../../src/node/swarm/localNatsServer';
+import { ActorProcess } from '../../src/node/swarm/actorProcess';
 import { Capture, useTempDirs } from '../support/trainerIo';
 
 /**

@@ -10,6 +10,7 @@ import { KV_BUCKET, LEARNER_CONSUMER, OBJECT_BUCKET, swarmNames, type SwarmNames
 import { decodeUnroll } from './unrollWire';
 import type { UnrollExpectation } from './unrollCheck';
 import { WeightsChannel } from './weightsChannel';
+import { encodeWeights } from './weightsWire';
 
 /**
  * The learner's end of a swarm run (IMPALA's many actors feeding one
@@ -49,8 +50,9 @@ export interface LearnerLinkOptions {
 
 /** Counts of the link as a whole (per contributor: `contributors`). */
 export interface LinkCounts {
-  /** Messages taken from the consumer. */
+  /** Messages taken from the consumer, and their bytes. */
   received: number;
+  receivedBytes: number;
   /** Of those, deliveries after the first (the server had not had an acknowledgement). */
   redelivered: number;
   /** Unrolls newer than the learner (sent with weights of a learner that was later restarted from an older checkpoint). */
@@ -75,10 +77,10 @@ const NANOS_PER_MS = 1_000_000;
 
 export class LearnerLink {
   readonly contributors: ContributorTable;
-  readonly counts: LinkCounts = { received: 0, redelivered: 0, fromTheFuture: 0, weightsPublished: 0, weightsBytes: 0 };
+  readonly counts: LinkCounts = { received: 0, receivedBytes: 0, redelivered: 0, fromTheFuture: 0, weightsPublished: 0, weightsBytes: 0 };
   private messages: ConsumerMessages | null = null;
   private iterator: AsyncIterator<JsMsg> | null = null;
-  private pendingWeights: { version: number; weights: Float32Array[] } | null = null;
+  private pendingWeights: { version: number; bytes: Uint8Array } | null = null;
   private publishing: Promise<void> | null = null;
   private closed = false;
 
@@ -156,7 +158,8 @@ export class LearnerLink {
    * is kept (actors want the latest policy, not every one).
    */
   publishWeights(version: number, weights: readonly Float32Array[]): void {
-    this.pendingWeights = { version, weights: weights.map((w) => w.slice()) };
+    // Encoded now: a copy, so that the caller may change its arrays at once.
+    this.pendingWeights = { version, bytes: encodeWeights(version, weights) };
     if (!this.publishing) this.publishing = this.drainWeights();
   }
 
@@ -168,12 +171,12 @@ export class LearnerLink {
   private async drainWeights(): Promise<void> {
     try {
       while (this.pendingWeights && !this.closed) {
-        const { version, weights } = this.pendingWeights;
+        const { version, bytes } = this.pendingWeights;
         this.pendingWeights = null;
         try {
-          await this.weights.publish(version, weights);
+          await this.weights.publishEncoded(version, bytes);
           this.counts.weightsPublished++;
-          this.counts.weightsBytes = weights.reduce((n, w) => n + w.byteLength, 0);
+          this.counts.weightsBytes = bytes.length;
         } catch (e) {
           // The server may be restarting: the next update publishes again.
           this.options.log?.(`could not publish weights ${version}: ${e instanceof Error ? e.message : String(e)}`);
@@ -221,6 +224,7 @@ export class LearnerLink {
   private take(msg: JsMsg, version: number): Unroll | null {
     const now = this.options.now();
     this.counts.received++;
+    this.counts.receivedBytes += msg.data.length;
     if (msg.redelivered) this.counts.redelivered++;
     const decoded = decodeUnroll(msg.data, this.options.expectation, Number.MAX_SAFE_INTEGER);
     if (!decoded.ok) {

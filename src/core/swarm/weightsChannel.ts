@@ -27,9 +27,13 @@ export class WeightsChannel {
     private readonly objects: () => Promise<ObjectStore>,
   ) {}
 
-  /** Publishes weights; resolves once the server stored them. */
+  /** Publishes weights (`encodeWeights`); resolves once the server stored them. */
   async publish(version: number, weights: readonly Float32Array[]): Promise<void> {
-    const bytes = encodeWeights(version, weights);
+    await this.publishEncoded(version, encodeWeights(version, weights));
+  }
+
+  /** Publishes weights already encoded by `encodeWeights`. */
+  async publishEncoded(version: number, bytes: Uint8Array): Promise<void> {
     if (bytes.length + HEADER_ROOM <= this.maxPayload) {
       await this.kv.put(this.names.weightsKey, bytes);
       return;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
- * A NATS server for a test: `nats-server` (Debian's, or $NATS_SERVER) with
+ * A NATS server on this machine for a test or the benchmark: `nats-server` (Debian's, or $NATS_SERVER) with
  * the shipped config (`nats/class.conf`: its users, permissions, JetStream
  * and WebSocket listener), moved to free localhost ports and a temporary
  * store directory. `kill()` and `start()` again keep the ports and store,
@@ -13,8 +13,9 @@ import { join } from 'node:path';
  */
 
 export const NATS_SERVER = process.env.NATS_SERVER ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
-export const TEACHER = { user: 'teacher', pass: 'teacher-test-pass' };
-export const STUDENT = { user: 'student', pass: 'student-test-pass' };
+/** Users of the throwaway server (it listens on localhost only). */
+export const TEACHER = { user: 'teacher', pass: 'teacher-local-pass' };
+export const STUDENT = { user: 'student', pass: 'student-local-pass' };
 
 /** Whether nats-server can be run here. */
 export function natsServerAvailable(): boolean {
@@ -64,7 +65,7 @@ export class NatsTestServer {
   /** A server on free ports with a temporary store, started. */
   static async start(): Promise<NatsTestServer> {
     const server = new NatsTestServer(await freePort(), await freePort(), mkdtempSync(join(tmpdir(), 'impala-nats-')));
-    const shipped = readFileSync(new URL('../../nats/class.conf', import.meta.url), 'utf8');
+    const shipped = readFileSync(new URL('../../../nats/class.conf', import.meta.url), 'utf8');
     const config = shipped
       .replace(/^listen: .*$/m, `listen: 127.0.0.1:${server.port}`)
       .replace(/(websocket \{\s*listen: )\S+/, `$1127.0.0.1:${server.wsPort}`)

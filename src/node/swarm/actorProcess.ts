@@ -1,9 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { NatsTestServer } from './natsServer';
-import { STUDENT } from './natsServer';
+import { STUDENT, type NatsTestServer } from './localNatsServer';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** What an actor process prints when it ends (`actorMain.ts`). */
 export interface ActorProcessReport {
