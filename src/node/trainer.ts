@@ -209,7 +209,8 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
     actors = swarm ? [swarm.source] : await startActors(config, spec, options.deterministic);
     from?.checkpoint.run.actors?.forEach((state, i) => (actors[i] as InProcessActor).setState(state));
     run = new TrainingRun({
-      config,
+      // A swarm's buffer is its stream: the run's own queue then holds one batch, so that buffering adds little policy lag.
+      config: swarm ? { ...config, queueCapacity: config.batchSize } : config,
       learner,
       actors,
       deterministic: options.deterministic,

@@ -31,9 +31,9 @@ export interface SwarmFeed {
   close(outDir: string): Promise<string>;
 }
 
-/** Unrolls the stream holds: a few learner batches (and never fewer than 8). */
+/** Unrolls the stream holds: two learner batches (each buffered unroll adds to the policy lag). */
 export function streamMessagesFor(config: Pick<ExperimentConfig, 'batchSize'>): number {
-  return Math.max(8, 3 * config.batchSize);
+  return 2 * config.batchSize;
 }
 
 export function unrollExpectationFor(config: ExperimentConfig, spec: EnvSpec): UnrollExpectation {
