@@ -4,7 +4,7 @@ import type { Unroll } from '../../src/core/actor/unroll';
 import { createNetwork } from '../../src/core/model/networks';
 import { getNetworkWeights } from '../../src/core/model/weights';
 import { isBinary, packBits, unpackBits } from '../../src/core/swarm/bitPack';
-import { ContributorTable } from '../../src/core/swarm/contributors';
+import { ContributorTable, MAX_CONTRIBUTORS, TOO_MANY } from '../../src/core/swarm/contributors';
 import { decodeRunRecord, encodeRunRecord, RUN_RECORD_FORMAT } from '../../src/core/swarm/runRecord';
 import { checkUnroll, type UnrollExpectation } from '../../src/core/swarm/unrollCheck';
 import { decodeUnroll, encodeUnroll, maxUnrollBytes } from '../../src/core/swarm/unrollWire';
@@ -157,5 +157,15 @@ describe('ContributorTable', () => {
     expect(t.isGone(t.list()[0]!, 1899)).toBe(false);
     expect(t.isGone(t.list()[1]!, 1000)).toBe(true);
     expect(t.totals()).toMatchObject({ accepted: 2, rejected: 3, ignored: 2, duplicates: 1 });
+  });
+
+  it('records at most MAX_CONTRIBUTORS ids one by one; made-up ids beyond share one entry', () => {
+    const t = new ContributorTable(3, 1000);
+    for (let i = 0; i < MAX_CONTRIBUTORS + 10; i++) t.heard(`id-${i}`, 0);
+    const list = t.list();
+    expect(list).toHaveLength(MAX_CONTRIBUTORS + 1);
+    expect(list.at(-1)!.id).toBe(TOO_MANY);
+    t.heard('id-5', 1);
+    expect(t.list()[5]!.lastSeenMs).toBe(1);
   });
 });

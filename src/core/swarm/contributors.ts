@@ -37,6 +37,10 @@ export type Verdict = 'accept' | 'duplicate' | 'ignore';
 
 /** Sequence numbers remembered per contributor, to spot duplicates. */
 const SEEN_WINDOW = 1024;
+/** Contributors recorded one by one; beyond this many, new ids share one entry, so that made-up ids cannot grow the table without bound. */
+export const MAX_CONTRIBUTORS = 4096;
+/** The entry new ids share beyond `MAX_CONTRIBUTORS`. */
+export const TOO_MANY = '(too many contributors)';
 
 export class ContributorTable {
   private readonly table = new Map<string, ContributorStats & { seen: Set<number>; maxSeq: number }>();
@@ -46,7 +50,8 @@ export class ContributorTable {
     readonly goneAfterMs: number,
   ) {}
 
-  private entry(id: string, nowMs: number): ContributorStats & { seen: Set<number>; maxSeq: number } {
+  private entry(claimed: string, nowMs: number): ContributorStats & { seen: Set<number>; maxSeq: number } {
+    const id = this.table.has(claimed) || this.table.size < MAX_CONTRIBUTORS ? claimed : TOO_MANY;
     let e = this.table.get(id);
     if (!e) {
       e = { id, accepted: 0, frames: 0, rejected: 0, lastProblem: null, stale: 0, duplicates: 0, lost: 0, ignored: 0, lastLag: 0, cutOff: false, lastSeenMs: nowMs, seen: new Set(), maxSeq: -1 };
