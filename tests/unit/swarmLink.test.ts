@@ -14,6 +14,7 @@ import { RUN_RECORD_FORMAT } from '../../src/core/swarm/runRecord';
 import { swarmNames } from '../../src/core/swarm/swarmNames';
 import { WeightsChannel } from '../../src/core/swarm/weightsChannel';
 import { encodeUnroll, maxUnrollBytes } from '../../src/core/swarm/unrollWire';
+import { encodeWeights } from '../../src/core/swarm/weightsWire';
 import { envSpecFor, networkFor, networkSpecFor } from '../../src/core/training/fromConfig';
 import { connectSwarm, sleep } from '../../src/node/swarm/natsConnect';
 import { streamMessagesFor, unrollExpectationFor } from '../../src/node/swarm/swarmFeed';
@@ -176,6 +177,33 @@ describe.skipIf(skipSwarmTests())('swarm links on a NATS server', () => {
     const student = await connectAs(STUDENT);
     const reader = new WeightsChannel(await new Kvm(student).open('impala'), names, 8 * 1024, () => new Objm(student).open('impala'));
     expect(await reader.read(value)).toEqual({ ok: true, version: 9, weights: big });
+  });
+
+  it('an actor refuses weights that fail their checks (NaN, a wrong length) and keeps acting with the ones it has', async () => {
+    const learner = await openLearner('poison');
+    const link = await openActor('poison');
+    const kv = await new Kvm(learner.connection).open('impala');
+    const next = async (): Promise<Awaited<ReturnType<ActorLink['newWeights']>>> => {
+      for (let i = 0; i < 100; i++) {
+        const w = await link.newWeights();
+        if (w) return w;
+        await sleep(20);
+      }
+      return null;
+    };
+    await kv.put(learner.names.weightsKey, encodeWeights(3, weights));
+    const good = await next();
+    expect(good).toMatchObject({ ok: true, version: 3 });
+    await kv.put(learner.names.weightsKey, encodeWeights(4, [Float32Array.of(NaN), ...weights.slice(1)]));
+    expect(await next()).toMatchObject({ ok: false, problem: expect.stringMatching(/NaN/) });
+    await kv.put(learner.names.weightsKey, encodeWeights(5, weights).subarray(0, 100));
+    expect(await next()).toMatchObject({ ok: false });
+    // Weights that decode but do not fit the network are refused when set (runSwarmActor counts them), leaving version 3.
+    actor.setWeights(3, (good as { weights: Float32Array[] }).weights);
+    expect(() => actor.setWeights(6, [Float32Array.of(1)])).toThrow(/expected \d+ arrays/);
+    expect(actor.policyVersion).toBe(3);
+    await learner.close();
+    link.close();
   });
 
   it('a student may publish unrolls and read weights, but not write weights or configs, nor read the unroll stream', async () => {
