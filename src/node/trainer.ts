@@ -155,7 +155,8 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
   const header = {
     ...(label !== '' ? { label } : {}),
     config,
-    trainer: options,
+    // The swarm password stays out of config.json.
+    trainer: options.pass ? { ...options, pass: '(hidden)' } : options,
     network: learner.network.config,
     parameters: learner.network.parameterCount,
     actors: options.swarm ? { kind: 'swarm', server: options.swarm, run: options.run } : options.deterministic ? { kind: 'in-process', count: 1 } : { kind: 'worker-thread', count: config.actors },

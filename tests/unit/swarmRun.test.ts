@@ -98,6 +98,8 @@ describe.skipIf(skipSwarmTests())('swarm runs: npm run train -- --swarm with npm
     }
     expect(totals.rejected + totals.duplicates).toBe(0);
     expect(counts.weightsPublished).toBeGreaterThan(100);
+    // The server password is not written to the run's folder.
+    expect(readFileSync(join(out, 'config.json'), 'utf8')).not.toContain(TEACHER.pass);
   }, 240_000);
 
   it('an actor killed: the others go on, the run finishes, and it is reported gone with its last-seen time', async () => {

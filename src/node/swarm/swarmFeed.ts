@@ -57,6 +57,7 @@ export async function startSwarmFeed(
 ): Promise<SwarmFeed> {
   const run = options.run ?? 'default';
   const learnerId = `learner-${randomBytes(4).toString('hex')}`;
+  log(`swarm: connecting to ${options.swarm} (waiting until it answers) for run '${run}'`);
   const nc: NatsConnection = await connectSwarm({ url: options.swarm!, user: options.user || (process.env.IMPALA_NATS_USER ?? ''), pass: options.pass || (process.env.IMPALA_NATS_PASS ?? '') }, `impala ${learnerId}`);
   let link: LearnerLink;
   try {
