@@ -22,13 +22,15 @@ import globals from 'globals';
 //   replay        recordings and the policy player
 //   training      a training run from a config
 //   persistence   checkpoints (model files) and saved runs
+//   swarm         a run over NATS: unroll and weight wire formats, the
+//                 learner's and actors' links, the swarm actor
 //
 // Each layer gets one config block below, generated from this list: its
 // `no-restricted-imports` forbids relative imports that reach a later
 // folder (`../config/...`, `../../telemetry/...`).
 const CORE_LAYERS = [
   'rng', 'envs', 'render', 'tf', 'optim', 'agent', 'model', 'actor', 'learner',
-  'config', 'telemetry', 'replay', 'training', 'persistence',
+  'config', 'telemetry', 'replay', 'training', 'persistence', 'swarm',
 ];
 
 /** Known exceptions, each with its way out: file -> the upward folders it may import (none today). */

@@ -9,6 +9,7 @@
  *   browser in-browser training in headless Chromium, per backend (see --help)
  *   soak    memory over a long run, headless and in the browser (see --help)
  *   learning how well and how fast an experiment learns, over seeds (see --help)
+ *   swarm   learner frames/s through a NATS server with actor processes, against in process (see --help)
  */
 import { parseArgs } from 'node:util';
 import { benchEnvs, DEFAULT_ENV_BENCH } from './envBench';
@@ -16,6 +17,7 @@ import { benchEndToEnd, benchLearner, benchLearnerKernels, benchSetups } from '.
 import type { CoreChoice } from '../src/core/config/experimentConfig';
 import { benchBrowser } from './browserBench';
 import { benchLearning, LEARNING_USAGE } from './learningBench';
+import { benchSwarm, SWARM_USAGE } from './swarmBench';
 import { soakBrowser, soakHeadless } from './soakBench';
 import { useWasmBackend } from '../src/node/tfWasm';
 import { NETWORK_KINDS, type NetworkKind } from '../src/core/model/networkKinds';
@@ -61,7 +63,8 @@ benchmarks:
            --browser-minutes N  in the built lab in headless Chromium on WASM, sampled every
                                 30 s (default 5; run npm run build first)
            --no-headless / --no-browser  skip one part
-${LEARNING_USAGE}`;
+${LEARNING_USAGE}
+${SWARM_USAGE}`;
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -77,6 +80,10 @@ async function main(): Promise<void> {
   // The learning bench takes the trainer's flags as they are: parsed by the trainer, not here.
   if (process.argv[2] === 'learning') {
     process.exitCode = await benchLearning(process.argv.slice(3));
+    return;
+  }
+  if (process.argv[2] === 'swarm') {
+    process.exitCode = await benchSwarm(process.argv.slice(3));
     return;
   }
   const { positionals, values } = parseArgs({

@@ -11,6 +11,7 @@ import { newRunProgress, TrainingRun, type ActorHandle, type Scheduler } from '.
 import { writeComparison, writeLearningCurve } from './curveFiles';
 import { EpisodeLog } from './episodeLog';
 import { parseTrainArgs, type TrainerOptions } from './cli/parseTrainArgs';
+import { startSwarmFeed, type SwarmFeed } from './swarm/swarmFeed';
 import { useWasmBackend } from './tfWasm';
 import { WorkerActor } from './workerActor';
 import { CheckpointWriter, openOutput, resumeFrom, resumeOutput, type ResumePoint } from './runOutput';
@@ -154,10 +155,11 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
   const header = {
     ...(label !== '' ? { label } : {}),
     config,
-    trainer: options,
+    // The swarm password stays out of config.json.
+    trainer: options.pass ? { ...options, pass: '(hidden)' } : options,
     network: learner.network.config,
     parameters: learner.network.parameterCount,
-    actors: options.deterministic ? { kind: 'in-process', count: 1 } : { kind: 'worker-thread', count: config.actors },
+    actors: options.swarm ? { kind: 'swarm', server: options.swarm, run: options.run } : options.deterministic ? { kind: 'in-process', count: 1 } : { kind: 'worker-thread', count: config.actors },
     backend,
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
@@ -197,11 +199,19 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
   const t0 = scheduler.now();
   let actors: ActorHandle[] = [];
   let failure: unknown;
+  let swarm: SwarmFeed | null = null;
   try {
-    actors = await startActors(config, spec, options.deterministic);
+    if (options.swarm) {
+      // Actors on other machines, through a NATS server: the run's weights go to them, their unrolls come back through one source.
+      const ended = (): boolean => interrupted || learner.framesSeen >= config.frames || (run !== undefined && run.state !== 'running' && run.state !== 'paused');
+      swarm = await startSwarmFeed(config, spec, options, () => learner, ended, (line) => io.stderr.write(`${line}\n`));
+      swarm.publish(learner.version, await learner.getWeights());
+    }
+    actors = swarm ? [swarm.source] : await startActors(config, spec, options.deterministic);
     from?.checkpoint.run.actors?.forEach((state, i) => (actors[i] as InProcessActor).setState(state));
     run = new TrainingRun({
-      config,
+      // A swarm's buffer is its stream: the run's own queue then holds one batch, so that buffering adds little policy lag.
+      config: swarm ? { ...config, queueCapacity: config.batchSize } : config,
       learner,
       actors,
       deterministic: options.deterministic,
@@ -213,14 +223,19 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
           return () => clearTimeout(timer);
         },
       },
-      // A worker that throws or stops answering for a minute is replaced, with the current weights.
-      actorTimeoutMs: 60_000,
-      replaceActor: (index) => WorkerActor.create(actorOptionsFor(config, spec, index)),
-      onActorRestart: (index, reason) => io.stderr.write(`actor ${index} replaced: ${reason}\n`),
+      ...(swarm
+        ? { onPublish: swarm.publish }
+        : {
+            // A worker that throws or stops answering for a minute is replaced, with the current weights.
+            actorTimeoutMs: 60_000,
+            replaceActor: (index: number) => WorkerActor.create(actorOptionsFor(config, spec, index)),
+            onActorRestart: (index: number, reason: string) => io.stderr.write(`actor ${index} replaced: ${reason}\n`),
+          }),
       onEpisodes: (returns, _lengths, frames, taskIds) => episodeLog.add(returns, frames, taskIds),
       onUpdate: (record) => {
         output.appendMetrics(record);
         summary.add(record);
+        swarm?.checkGone();
         progress?.update(record);
         const now = scheduler.now();
         if ((options.checkpointEvery > 0 && record.updates % options.checkpointEvery === 0) || (options.checkpointSeconds > 0 && now - lastCheckpointAt >= options.checkpointSeconds * 1000)) {
@@ -239,6 +254,7 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
     io.interrupt?.removeEventListener('abort', onInterrupt);
     progress?.stop();
     await Promise.allSettled((run?.currentActors ?? actors).map(async (a) => a.dispose()));
+    if (swarm) io.stdout.write(await swarm.close(options.out));
     output.close();
     episodeLog.close();
   }

@@ -44,7 +44,27 @@ export interface TrainerOptions {
   checkpointSeconds: number;
   /** A run directory to continue (its checkpoint.json and metrics.jsonl); '' to start a new run. */
   resume: string;
+  // A swarm run (`--swarm`): actors on other machines feed this learner through a NATS server.
+  // These are present only with --swarm, each with its default.
+  /** The NATS server, nats://host:4222. */
+  swarm?: string;
+  /** The run's name on the server. */
+  run?: string;
+  /** Server user and password (nats/class.conf: teacher). */
+  user?: string;
+  pass?: string;
+  /** Unrolls more than this many updates behind the learner are dropped and counted. */
+  maxPolicyLag?: number;
+  /** Rejected unrolls after which a contributor is cut off. */
+  maxRejections?: number;
+  /** Seconds without an unroll or heartbeat after which a contributor is reported gone. */
+  goneAfter?: number;
+  /** Seconds the server waits for the learner's acknowledgement before delivering an unroll again. */
+  ackWait?: number;
 }
+
+/** The swarm flags and their defaults (present in `TrainerOptions` only with --swarm). */
+export const SWARM_DEFAULTS = { run: 'default', user: '', pass: '', maxPolicyLag: 50, maxRejections: 5, goneAfter: 30, ackWait: 10 } as const;
 
 export type TrainArgs =
   | { kind: 'help'; text: string }
@@ -81,6 +101,11 @@ const CHECKPOINT_EVERY: IntSpec = { kind: 'int', min: 0, max: 1e9, default: 0 };
 const CHECKPOINT_SECONDS: NumberSpec = { kind: 'number', min: 0, max: 1e9, default: 300 };
 const RESUME: StringSpec = { kind: 'string', default: '' };
 const SWITCH: BooleanSpec = { kind: 'boolean', default: false };
+const SWARM_STRING: StringSpec = { kind: 'string', default: '' };
+const MAX_POLICY_LAG: IntSpec = { kind: 'int', min: 0, max: 1e9, default: SWARM_DEFAULTS.maxPolicyLag };
+const MAX_REJECTIONS: IntSpec = { kind: 'int', min: 1, max: 1e9, default: SWARM_DEFAULTS.maxRejections };
+const GONE_AFTER: NumberSpec = { kind: 'number', min: 0, minExclusive: true, max: 1e6, default: SWARM_DEFAULTS.goneAfter };
+const ACK_WAIT: NumberSpec = { kind: 'number', min: 1, max: 3600, default: SWARM_DEFAULTS.ackWait };
 const PRESET: EnumSpec = { kind: 'enum', choices: PRESETS.map((p) => p.id), default: '' };
 
 const TRAINER_FLAGS: readonly TrainerFlag[] = [
@@ -109,6 +134,17 @@ const TRAINER_FLAGS: readonly TrainerFlag[] = [
     doc: `Start from one of the lab's presets (${PRESETS.map((p) => p.id).join(', ')}); other flags override its settings. A comparison preset (ablation, multitask) trains each of its runs in turn, into DIR/<run>, and ends with a table comparing them and a picture of their curves, DIR/comparison.svg.`,
   },
   { key: 'quiet', flag: 'quiet', spec: SWITCH, doc: 'No progress bar.' },
+  {
+    key: 'swarm', flag: 'swarm', placeholder: 'URL', spec: SWARM_STRING, shownDefault: 'none',
+    doc: 'Learn from actors on other machines and browser tabs through this NATS server (nats://host:4222, with JetStream; see nats/class.conf), instead of worker threads: they join with `npm run actor -- --swarm URL --run NAME`.',
+  },
+  { key: 'run', flag: 'run', placeholder: 'NAME', spec: SWARM_STRING, shownDefault: SWARM_DEFAULTS.run, doc: "With --swarm: the run's name on the server (letters, digits, - and _); actors join it by this name." },
+  { key: 'user', flag: 'user', placeholder: 'USER', spec: SWARM_STRING, shownDefault: '$IMPALA_NATS_USER', doc: 'With --swarm: the server user (nats/class.conf: teacher).' },
+  { key: 'pass', flag: 'pass', placeholder: 'PASS', spec: SWARM_STRING, shownDefault: '$IMPALA_NATS_PASS', doc: "With --swarm: the user's password." },
+  { key: 'maxPolicyLag', flag: 'max-policy-lag', placeholder: 'UPDATES', spec: MAX_POLICY_LAG, doc: 'With --swarm: unrolls acted more than this many updates ago are dropped and counted, per contributor.' },
+  { key: 'maxRejections', flag: 'max-rejections', placeholder: 'N', spec: MAX_REJECTIONS, doc: 'With --swarm: a contributor whose unrolls fail the checks this many times is cut off (its unrolls are ignored).' },
+  { key: 'goneAfter', flag: 'gone-after', placeholder: 'SECONDS', spec: GONE_AFTER, doc: 'With --swarm: a contributor not heard from for this long is reported gone.' },
+  { key: 'ackWait', flag: 'ack-wait', placeholder: 'SECONDS', spec: ACK_WAIT, doc: "With --swarm: the server delivers an unroll again if the learner has not acknowledged it within this time (a learner that died)." },
   {
     key: 'deterministic', flag: 'deterministic', spec: SWITCH,
     doc: 'Run one in-process actor that alternates with the learner, so that a seed reproduces the run exactly (slower).',
@@ -243,6 +279,21 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   const comparison = preset?.comparison ? comparisonRuns(preset, configInput as Partial<ExperimentConfig>) : undefined;
 
   const { out, logEvery, checkpointEvery, checkpointSeconds, quiet, deterministic, resume } = trainerInput;
+  const swarmGiven = (['run', 'user', 'pass', 'maxPolicyLag', 'maxRejections', 'goneAfter', 'ackWait'] as const).filter((k) => trainerInput[k] !== undefined);
+  if (typeof trainerInput.swarm !== 'string' && swarmGiven.length > 0) return { kind: 'error', message: [`${swarmGiven.map((k) => `--${TRAINER_FLAGS.find((f) => f.key === k)!.flag}`).join(', ')} need --swarm URL`, HELP_HINT].join('\n') };
+  if (typeof trainerInput.swarm === 'string' && deterministic === true) return { kind: 'error', message: ['--swarm and --deterministic exclude each other: swarm actors run concurrently', HELP_HINT].join('\n') };
+  const swarm = typeof trainerInput.swarm === 'string'
+    ? {
+        swarm: trainerInput.swarm,
+        run: typeof trainerInput.run === 'string' ? trainerInput.run : SWARM_DEFAULTS.run,
+        user: typeof trainerInput.user === 'string' ? trainerInput.user : SWARM_DEFAULTS.user,
+        pass: typeof trainerInput.pass === 'string' ? trainerInput.pass : SWARM_DEFAULTS.pass,
+        maxPolicyLag: typeof trainerInput.maxPolicyLag === 'number' ? trainerInput.maxPolicyLag : SWARM_DEFAULTS.maxPolicyLag,
+        maxRejections: typeof trainerInput.maxRejections === 'number' ? trainerInput.maxRejections : SWARM_DEFAULTS.maxRejections,
+        goneAfter: typeof trainerInput.goneAfter === 'number' ? trainerInput.goneAfter : SWARM_DEFAULTS.goneAfter,
+        ackWait: typeof trainerInput.ackWait === 'number' ? trainerInput.ackWait : SWARM_DEFAULTS.ackWait,
+      }
+    : {};
   return {
     kind: 'run',
     config: comparison ? comparison[0]!.config : config,
@@ -256,6 +307,7 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
       resume: typeof resume === 'string' ? resume : '',
       quiet: typeof quiet === 'boolean' ? quiet : SWITCH.default,
       deterministic: typeof deterministic === 'boolean' ? deterministic : SWITCH.default,
+      ...swarm,
     },
   };
 }
