@@ -75,6 +75,39 @@ describe('the unroll wire format', () => {
     expect(decoded.ok && decoded.unroll).toEqual(unroll);
   });
 
+  it("carries an LSTM agent's unroll with its core state exactly, and refuses core states that do not fit the run", async () => {
+    const network = { kind: 'minatar' as const, core: { kind: 'lstm' as const, size: 8 } };
+    const actor = new Actor({ actorIndex: 0, envId: 'minatar/breakout', numEnvs: 3, unrollLength: 4, seed: 2, network });
+    const spec = actor.vec.spec;
+    const net = createNetwork(network, { observationShape: spec.observationShape, numActions: spec.numActions }, 1, false);
+    actor.setWeights(0, await getNetworkWeights(net));
+    net.dispose();
+    await actor.unroll();
+    const unroll = await actor.unroll();
+    actor.dispose();
+    expect(unroll.core!.initialState.h.some((x) => x !== 0)).toBe(true);
+    const e: UnrollExpectation = { T: 4, numEnvs: 3, numActions: spec.numActions, observationShape: [...spec.observationShape], observationDtype: spec.observationDtype, numTasks: 1, coreSize: 8 };
+    const message = encodeUnroll(unroll, { actorId: 'tab-1', seq: 3 });
+    expect(message.length).toBeLessThanOrEqual(maxUnrollBytes(e));
+    const decoded = decodeUnroll(message, e, 0);
+    expect(decoded.ok && decoded.unroll).toEqual(unroll);
+    // A feed-forward run refuses it, and an LSTM run refuses a feed-forward unroll or another size.
+    expect(decodeUnroll(message, { ...e, coreSize: 0 }, 0)).toMatchObject({ ok: false, problem: expect.stringMatching(/coreSize is 8, the run's LSTM core is 0/) });
+    expect(decodeUnroll(message, { ...e, coreSize: 16 }, 0)).toMatchObject({ ok: false, problem: expect.stringMatching(/coreSize/) });
+    const forged = (patch: (u: Unroll) => void): string | null => {
+      const u = clone(unroll);
+      u.core = { initialState: { h: unroll.core!.initialState.h.slice(), c: unroll.core!.initialState.c.slice() }, previousActions: unroll.core!.previousActions.slice(), previousRewards: unroll.core!.previousRewards.slice() };
+      patch(u);
+      return checkUnroll(u, e, 0);
+    };
+    expect(forged(() => undefined)).toBeNull();
+    expect(forged((u) => (u.core!.initialState.h[5] = 1.5))).toMatch(/core h\[5\] = 1.5 is outside \[-1, 1\]/);
+    expect(forged((u) => (u.core!.initialState.c[0] = Number.NaN))).toMatch(/core c\[0\] is NaN/);
+    expect(forged((u) => (u.core!.previousActions[1] = spec.numActions))).toMatch(/core previousActions\[1\]/);
+    expect(forged((u) => (u.core!.initialState.h = new Float32Array(3)))).toMatch(/core h has 3 values, not 24/);
+    expect(forged((u) => delete u.core)).toMatch(/carries no core state/);
+  });
+
   it('rejects, naming the problem and the sender, a wrong length, NaN, an out-of-range action, a forged size, a huge message and a future version', async () => {
     const { unroll, expect: e } = await unrollOf('classic/CartPole-v1', 2, 8);
     const origin = { actorId: 'mallory', seq: 1 };

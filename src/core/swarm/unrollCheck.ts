@@ -16,6 +16,8 @@ export interface UnrollExpectation {
   observationDtype: ObservationDtype;
   /** Task ids are in `[0, numTasks)` (1 outside a task suite). */
   numTasks: number;
+  /** H of the run's LSTM core: every unroll carries its core state (`Unroll.core`); 0 or absent: a feed-forward run, none may. */
+  coreSize?: number;
 }
 
 /** A safe bound on the |value| of rewards, returns and logits: far beyond any environment here, short of float32 overflow in sums. */
@@ -44,6 +46,30 @@ function badRange(a: Int32Array, lo: number, hi: number, what: string): string |
 }
 
 /**
+ * The core state an unroll of a recurrent run carries (`Unroll.core`): h and
+ * c of each environment, finite, with |h| < 1 as h = o tanh(c) always is;
+ * previous actions in `[-1, A)` (-1: none) and finite previous rewards.
+ */
+function badCore(u: Unroll, expect: UnrollExpectation): string | null {
+  const H = expect.coreSize ?? 0;
+  const N = expect.numEnvs;
+  if (H === 0) return u.core === undefined ? null : 'the unroll carries an LSTM state, but the run has no LSTM core';
+  const core = u.core;
+  if (!core) return "the run's network has an LSTM core, but the unroll carries no core state";
+  const lengths: [string, { length: number }, number][] = [
+    ['core h', core.initialState.h, N * H],
+    ['core c', core.initialState.c, N * H],
+    ['core previousActions', core.previousActions, N],
+    ['core previousRewards', core.previousRewards, N],
+  ];
+  for (const [name, array, length] of lengths) if (array.length !== length) return `${name} has ${array.length} values, not ${length}`;
+  const problem = badFloat(core.initialState.h, 'core h') ?? badFloat(core.initialState.c, 'core c') ?? badRange(core.previousActions, -1, expect.numActions, 'core previousActions') ?? badFloat(core.previousRewards, 'core previousRewards');
+  if (problem) return problem;
+  for (let i = 0; i < core.initialState.h.length; i++) if (Math.abs(core.initialState.h[i]!) > 1) return `core h[${i}] = ${core.initialState.h[i]} is outside [-1, 1]`;
+  return null;
+}
+
+/**
  * The first problem with an unroll that came from outside this process,
  * or null if it is fit for the learner: its sizes agree with `expect` and
  * with each other, and its values are what an honest actor produces:
@@ -53,6 +79,7 @@ function badRange(a: Int32Array, lo: number, hi: number, what: string): string |
  * - `truncatedIndices`: strictly increasing, exactly the steps flagged
  *   truncated, each with its final observation (finite);
  * - episodes: finite returns, lengths positive integers, task ids in range;
+ * - a recurrent run's core state (`badCore`), and none in a feed-forward run;
  * - the policy version a non-negative integer no newer than the learner's
  *   (`maxPolicyVersion`): an actor cannot have acted with weights that do
  *   not exist yet.
@@ -95,6 +122,8 @@ export function checkUnroll(u: Unroll, expect: UnrollExpectation, maxPolicyVersi
     badFloat(u.episodeReturns, 'episodeReturns') ??
     badRange(u.episodeLengths, 1, 2 ** 31 - 1, 'episodeLengths');
   if (problem) return problem;
+  const core = badCore(u, expect);
+  if (core) return core;
   for (let i = 0; i < T * N; i++) if (u.terminated[i]! && u.truncated[i]!) return `step ${i} is both terminated and truncated`;
   let previous = -1;
   let flagged = 0;

@@ -21,6 +21,10 @@ import { checkUnroll, type UnrollExpectation } from './unrollCheck';
  *     episodeLengths        int32   [E]
  *     taskIds               int32   [N]
  *     episodeTaskIds        int32   [E]
+ *   and, when the header's coreSize H is above 0 (an LSTM core, `Unroll.core`):
+ *     core h, core c        float32 [N][H] each
+ *     previousActions       int32   [N]
+ *     previousRewards       float32 [N]
  *
  * The header names the actor (its contributor id and unroll sequence
  * number, which also make the JetStream message id) and the sizes. Reading
@@ -54,6 +58,8 @@ interface UnrollHeader {
   truncatedCount: number;
   /** E: episodes that ended. */
   episodeCount: number;
+  /** H of the LSTM core whose state the unroll carries; 0: none. */
+  coreSize: number;
 }
 
 /** Who sent an unroll and its place in that actor's sequence. */
@@ -90,6 +96,7 @@ function sectionSizes(h: Omit<UnrollHeader, 'actorId' | 'seq' | 'actorIndex' | '
     E * 4,
     h.numEnvs * 4,
     E * 4,
+    ...(h.coreSize > 0 ? [h.numEnvs * h.coreSize * 4, h.numEnvs * h.coreSize * 4, h.numEnvs * 4, h.numEnvs * 4] : []),
   ];
 }
 
@@ -105,7 +112,7 @@ function messageLength(headerLength: number, sizes: readonly number[]): number {
 export function maxUnrollBytes(expect: UnrollExpectation): number {
   const steps = expect.T * expect.numEnvs;
   const shape = [...expect.observationShape];
-  return messageLength(MAX_HEADER, sectionSizes({ ...expect, observationShape: shape, observationPacking: 'raw', truncatedCount: steps, episodeCount: steps }));
+  return messageLength(MAX_HEADER, sectionSizes({ ...expect, observationShape: shape, observationPacking: 'raw', truncatedCount: steps, episodeCount: steps, coreSize: expect.coreSize ?? 0 }));
 }
 
 function bytesOf(a: ArrayBufferView): Uint8Array {
@@ -133,6 +140,7 @@ export function encodeUnroll(u: Unroll, origin: UnrollOrigin): Uint8Array {
     observationPacking: packing,
     truncatedCount: u.truncatedIndices.length,
     episodeCount: u.episodeReturns.length,
+    coreSize: u.core ? u.core.initialState.h.length / u.numEnvs : 0,
   };
   const headerBytes = encodeAsciiJson(header);
   const sections = [
@@ -148,6 +156,7 @@ export function encodeUnroll(u: Unroll, origin: UnrollOrigin): Uint8Array {
     bytesOf(u.episodeLengths),
     bytesOf(u.taskIds),
     bytesOf(u.episodeTaskIds),
+    ...(u.core ? [bytesOf(u.core.initialState.h), bytesOf(u.core.initialState.c), bytesOf(u.core.previousActions), bytesOf(u.core.previousRewards)] : []),
   ];
   const out = new Uint8Array(messageLength(headerBytes.length, sections.map((s) => s.length)));
   out.set(MAGIC, 0);
@@ -183,7 +192,10 @@ function readHeader(value: unknown, expect: UnrollExpectation): { header: Unroll
   const steps = expect.T * expect.numEnvs;
   if (!isCount(h.truncatedCount, steps)) return fail(`header: truncatedCount is not an integer in [0, ${steps}]`);
   if (!isCount(h.episodeCount, steps)) return fail(`header: episodeCount is not an integer in [0, ${steps}]`);
-  return { header: { ...(h as unknown as UnrollHeader), observationShape: [...expect.observationShape] } };
+  // Absent in messages of actors from before the LSTM core: 0.
+  const coreSize = h.coreSize ?? 0;
+  if (coreSize !== (expect.coreSize ?? 0)) return fail(`header: coreSize is ${String(h.coreSize)}, the run's LSTM core is ${expect.coreSize ?? 0}`);
+  return { header: { ...(h as unknown as UnrollHeader), observationShape: [...expect.observationShape], coreSize } };
 }
 
 /**
@@ -236,7 +248,10 @@ export function decodeUnroll(message: Uint8Array, expect: UnrollExpectation, max
     offset += align8(s);
   }
   const size = h.observationShape.reduce((a, b) => a * b, 1);
-  const [obs, actions, rewards, terminated, truncated, logits, tIdx, tObs, eRet, eLen, taskIds, eTask] = sections as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+  const [obs, actions, rewards, terminated, truncated, logits, tIdx, tObs, eRet, eLen, taskIds, eTask, coreH, coreC, coreA, coreR] = sections as Uint8Array[] as [
+    Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array,
+    Uint8Array?, Uint8Array?, Uint8Array?, Uint8Array?,
+  ];
   let unroll: Unroll;
   try {
     unroll = {
@@ -259,6 +274,15 @@ export function decodeUnroll(message: Uint8Array, expect: UnrollExpectation, max
       episodeLengths: copyAs(eLen, (b) => new Int32Array(b)),
       taskIds: copyAs(taskIds, (b) => new Int32Array(b)),
       episodeTaskIds: copyAs(eTask, (b) => new Int32Array(b)),
+      ...(coreH && coreC && coreA && coreR
+        ? {
+            core: {
+              initialState: { h: copyAs(coreH, (b) => new Float32Array(b)), c: copyAs(coreC, (b) => new Float32Array(b)) },
+              previousActions: copyAs(coreA, (b) => new Int32Array(b)),
+              previousRewards: copyAs(coreR, (b) => new Float32Array(b)),
+            },
+          }
+        : {}),
     };
   } catch (e) {
     return { ok: false, problem: e instanceof Error ? e.message : String(e), actorId: h.actorId };

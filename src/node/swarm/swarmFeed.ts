@@ -9,7 +9,8 @@ import { LearnerLink } from '../../core/swarm/learnerLink';
 import { RUN_RECORD_FORMAT } from '../../core/swarm/runRecord';
 import { SwarmSource } from '../../core/swarm/swarmSource';
 import type { UnrollExpectation } from '../../core/swarm/unrollCheck';
-import { tasksOf } from '../../core/training/fromConfig';
+import { resolveNetworkConfig } from '../../core/model/networks';
+import { networkFor, tasksOf } from '../../core/training/fromConfig';
 import type { TrainerOptions } from '../cli/parseTrainArgs';
 import { closeSwarm, connectSwarm, sleep } from './natsConnect';
 
@@ -37,6 +38,8 @@ export function streamMessagesFor(config: Pick<ExperimentConfig, 'batchSize'>): 
 }
 
 export function unrollExpectationFor(config: ExperimentConfig, spec: EnvSpec): UnrollExpectation {
+  // The LSTM's size as the actors' networks resolve it (0: feed-forward; its state travels with each unroll).
+  const core = resolveNetworkConfig(networkFor(config, spec), { observationShape: spec.observationShape, numActions: spec.numActions }).core;
   return {
     T: config.unrollLength,
     numEnvs: config.envsPerActor,
@@ -44,6 +47,7 @@ export function unrollExpectationFor(config: ExperimentConfig, spec: EnvSpec): U
     observationShape: [...spec.observationShape],
     observationDtype: spec.observationDtype,
     numTasks: Math.max(1, tasksOf(config).length),
+    coreSize: core ? core.size : 0,
   };
 }
 
