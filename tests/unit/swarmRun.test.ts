@@ -96,7 +96,11 @@ describe.skipIf(skipSwarmTests())('swarm runs: npm run train -- --swarm with npm
       expect(c.frames + c.stale * 40).toBeLessThanOrEqual(r.frames);
       expect(r.lastVersion).toBeGreaterThan(r.firstVersion);
     }
-    expect(totals.rejected + totals.duplicates).toBe(0);
+    // Honest actors send nothing the learner rejects. On a loaded machine an unroll not acknowledged within
+    // --ack-wait is delivered again: the learner counts it as a duplicate and drops it (the frames above still
+    // add up), so a few are allowed (one was seen once in CI).
+    expect(totals.rejected).toBe(0);
+    expect(totals.duplicates).toBeLessThanOrEqual(Math.max(2, totals.accepted / 50));
     expect(counts.weightsPublished).toBeGreaterThan(100);
     // The server password is not written to the run's folder.
     expect(readFileSync(join(out, 'config.json'), 'utf8')).not.toContain(TEACHER.pass);
