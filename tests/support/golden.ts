@@ -45,3 +45,24 @@ export function goldenChannelOrder(): Record<string, string[]> {
   }
   return out;
 }
+
+/** One step of a classic-control golden trace (`classic/*.json`, see the golden README). */
+export interface ClassicStep {
+  a: number;
+  obs: number[];
+  r: number;
+  terminated: boolean;
+  truncated: boolean;
+  resetState?: number[];
+  resetObs?: number[];
+}
+
+/** A classic-control golden trace. */
+export interface ClassicTrace {
+  env: string;
+  seed: number;
+  maxEpisodeSteps: number;
+  initialState: number[];
+  initialObs: number[];
+  steps: ClassicStep[];
+}

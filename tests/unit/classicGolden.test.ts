@@ -5,25 +5,7 @@ import { ClassicEnv } from '../../src/core/envs/classic/classicEnv';
 import { CartPole } from '../../src/core/envs/classic/cartPole';
 import { Acrobot } from '../../src/core/envs/classic/acrobot';
 import { MountainCar } from '../../src/core/envs/classic/mountainCar';
-import { goldenFiles, readJson } from '../support/golden';
-
-interface ClassicStep {
-  a: number;
-  obs: number[];
-  r: number;
-  terminated: boolean;
-  truncated: boolean;
-  resetState?: number[];
-  resetObs?: number[];
-}
-interface ClassicTrace {
-  env: string;
-  seed: number;
-  maxEpisodeSteps: number;
-  initialState: number[];
-  initialObs: number[];
-  steps: ClassicStep[];
-}
+import { goldenFiles, readJson, type ClassicTrace } from '../support/golden';
 
 /**
  * Observation tolerance: relative 1e-5 (the README's), with an absolute

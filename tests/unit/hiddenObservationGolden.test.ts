@@ -7,7 +7,7 @@ import { SuiteTaskEnv } from '../../src/core/envs/suite/suiteTaskEnv';
 import { TRAIL_CHANNEL, TRAIL_GAMES } from '../../src/core/envs/minatar/trail';
 import { GAME_CHANNEL_OFFSET, SUITE_CHANNELS, SUITE_GAMES, suiteTaskEnvId } from '../../src/core/envs/suite/minatarSuite';
 import type { MinAtarGameName } from '../../src/core/envs/minatar/game';
-import { goldenChannelOrder, goldenFiles, readJson, unpackBits } from '../support/golden';
+import { goldenChannelOrder, goldenFiles, readJson, unpackBits, type ClassicTrace } from '../support/golden';
 
 /**
  * The partially observed variants (`hideVelocities`, `hideTrail`) against
@@ -16,23 +16,6 @@ import { goldenChannelOrder, goldenFiles, readJson, unpackBits } from '../suppor
  * components are 0. The references are the traces and Gymnasium's and
  * MinAtar's documented observation layouts, not our own unhidden output.
  */
-
-interface ClassicStep {
-  a: number;
-  obs: number[];
-  r: number;
-  terminated: boolean;
-  truncated: boolean;
-  resetState?: number[];
-  resetObs?: number[];
-}
-interface ClassicTrace {
-  env: string;
-  seed: number;
-  initialState: number[];
-  initialObs: number[];
-  steps: ClassicStep[];
-}
 
 /** One step of a MinAtar trace: [action, reward, terminal, obsAfterAct, obsAfterReset, difficultyRamp]. */
 type MinAtarStep = [number, number, boolean, string, string, number | null];

@@ -134,13 +134,16 @@ export class Actor {
 
   /** Policy logits for the current observations of every environment, `[N][A]` (a recurrent network's core is not advanced). */
   async policyLogits(observations: ObservationArray): Promise<Float32Array> {
-    const out = await this.policyStep(observations);
+    return this.logitsOf(await this.policyStep(observations), new Float32Array(this.vec.numEnvs * this.vec.spec.numActions));
+  }
+
+  /** The `[N][A]` logits of a `policyStep` output, written into `into` (without a core they are the output itself). */
+  private logitsOf(out: Float32Array, into: Float32Array): Float32Array {
     if (!this.carry) return out;
     const A = this.vec.spec.numActions;
     const width = A + 2 * this.carry.size;
-    const logits = new Float32Array(this.vec.numEnvs * A);
-    for (let k = 0; k < this.vec.numEnvs; k++) logits.set(out.subarray(k * width, k * width + A), k * A);
-    return logits;
+    for (let k = 0; k < this.vec.numEnvs; k++) into.set(out.subarray(k * width, k * width + A), k * A);
+    return into;
   }
 
   /** Acts for T steps and returns the unroll (a fresh set of buffers, ready to transfer). */
@@ -169,22 +172,17 @@ export class Actor {
     const policyVersion = this.version;
     const carry = this.carry;
     const core = carry?.snapshot();
-    const width = carry ? A + 2 * carry.size : A;
-    const logits = new Float32Array(N * A);
+    const buffer = new Float32Array(N * A);
 
     observations.set(vec.observations, 0);
     for (let t = 0; t < T; t++) {
       const out = await this.policyStep(vec.observations);
-      if (carry) {
-        for (let k = 0; k < N; k++) logits.set(out.subarray(k * width, k * width + A), k * A);
-      } else {
-        logits.set(out);
-      }
+      const logits = this.logitsOf(out, buffer);
       behaviourLogits.set(logits, t * N * A);
       sampleCategorical(logits, A, this.random, this.actions);
       vec.step(this.actions);
       if (carry) {
-        const state = { data: out, rowWidth: width, hOffset: A, cOffset: A + carry.size };
+        const state = { data: out, rowWidth: A + 2 * carry.size, hOffset: A, cOffset: A + carry.size };
         carry.advance(state, this.actions, vec.rewards, (k) => vec.terminated[k] === 1 || vec.truncated[k] === 1);
       }
       actions.set(this.actions, t * N);
