@@ -22,6 +22,8 @@ export class CoreCarry {
   readonly c: Float32Array;
   readonly previousActions: Int32Array;
   readonly previousRewards: Float32Array;
+  /** No column resets inside a step: `advance` already started ended episodes over. (A # field: state snapshots leave it out.) */
+  readonly #noResets: Uint8Array;
 
   constructor(
     readonly columns: number,
@@ -31,6 +33,7 @@ export class CoreCarry {
     this.c = new Float32Array(columns * size);
     this.previousActions = new Int32Array(columns).fill(-1);
     this.previousRewards = new Float32Array(columns);
+    this.#noResets = new Uint8Array(columns);
   }
 
   /** Every column back to the start of an episode. */
@@ -43,7 +46,7 @@ export class CoreCarry {
 
   /** The core's inputs for one step of every column (views of this carry: use them before `advance`). */
   inputs(): CoreInputs {
-    return { initialState: { h: this.h, c: this.c }, previousActions: this.previousActions, previousRewards: this.previousRewards, resets: new Uint8Array(this.columns) };
+    return { initialState: { h: this.h, c: this.c }, previousActions: this.previousActions, previousRewards: this.previousRewards, resets: this.#noResets };
   }
 
   /** A copy of where the next step starts (what an unroll carries). */
