@@ -235,7 +235,7 @@ async function train(config: ExperimentConfig, options: TrainerOptions, io: Trai
       onUpdate: (record) => {
         output.appendMetrics(record);
         summary.add(record);
-        swarm?.checkGone();
+        swarm?.updated(record);
         progress?.update(record);
         const now = scheduler.now();
         if ((options.checkpointEvery > 0 && record.updates % options.checkpointEvery === 0) || (options.checkpointSeconds > 0 && now - lastCheckpointAt >= options.checkpointSeconds * 1000)) {

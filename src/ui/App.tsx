@@ -18,6 +18,7 @@ import { SuiteScores } from './components/SuiteScores';
 import { WatchAgents, ZooPanel } from './components/ZooPanel';
 import { VtraceInspectorPanel } from './inspector/VtraceInspectorPanel';
 import { EnvViewer } from './EnvViewer';
+import { ClassRunPanel } from './classrun/ClassRunPanel';
 
 /** The lab's page: a thin React view over the framework-free Lab store. */
 export function App() {
@@ -119,6 +120,7 @@ export function App() {
               <WatchAgents lab={lab} state={state} />
             </section>
           )}
+          {lab.classRun.available && !isHidden('train') && <ClassRunPanel lab={lab} state={state} />}
           {!isHidden('model') && <ModelPanel lab={lab} state={state} />}
           {!isHidden('model') && <SavedRunsPanel lab={lab} state={state} />}
           {!isHidden('share') && <LessonLinkPanel state={state} />}

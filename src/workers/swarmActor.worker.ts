@@ -10,6 +10,7 @@ import * as Comlink from 'comlink';
 import { wsconnect, type NatsConnection } from '@nats-io/nats-core';
 import { ActorLink } from '../core/swarm/actorLink';
 import { runSwarmActor, type SwarmActorReport } from '../core/swarm/swarmActor';
+import type { SwarmProgress } from '../core/swarm/swarmProgress';
 import { initWorkerBackend } from './workerBackend';
 
 /** Where to join and as whom. */
@@ -23,12 +24,20 @@ export interface JoinOptions {
   actorIndex: number;
 }
 
-/** What the page hears: a line of status, and frames sent so far with the policy version acted with. */
+/**
+ * What the page hears: a line of status, frames sent so far with the policy
+ * version acted with, and the learner's latest report on the run (the
+ * shared curve and every contributor's share; null before the first).
+ */
 export interface JoinProgress {
   status: string;
   frames: number;
   policyVersion: number;
+  run: SwarmProgress | null;
 }
+
+/** How often the page hears from the worker while nothing else happens (the learner reports every 2 s). */
+const REPORT_EVERY_MS = 1000;
 
 let stop = false;
 let nc: NatsConnection | null = null;
@@ -36,13 +45,19 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 const api = {
   async start(options: JoinOptions, onProgress: (p: JoinProgress) => void): Promise<SwarmActorReport> {
-    const progress = { frames: 0, policyVersion: -1 };
-    const say = (status: string): void => onProgress({ status, ...progress });
+    const progress = { status: 'starting', frames: 0, policyVersion: -1 };
+    let link: ActorLink | null = null;
+    const report = (): void => onProgress({ ...progress, run: link?.progress() ?? null });
+    const say = (status: string): void => {
+      progress.status = status;
+      report();
+    };
     await initWorkerBackend('wasm');
     say(`connecting to ${options.url}`);
     nc = await wsconnect({ servers: options.url, user: options.user, pass: options.pass, name: `impala tab ${options.actorId}`, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
     const stopped = (): boolean => stop;
-    const link = await ActorLink.open(nc, { run: options.run, sleep, stopped, log: say });
+    link = await ActorLink.open(nc, { run: options.run, sleep, stopped, log: say });
+    const reporting = setInterval(report, REPORT_EVERY_MS);
     try {
       return await runSwarmActor({
         link,
@@ -55,10 +70,12 @@ const api = {
         onUnroll: (frames, version) => {
           progress.frames += frames;
           progress.policyVersion = version;
-          say('acting');
+          progress.status = 'acting';
         },
       });
     } finally {
+      clearInterval(reporting);
+      report();
       link.close();
       await nc.close();
     }

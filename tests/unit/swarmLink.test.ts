@@ -17,7 +17,7 @@ import { encodeUnroll, maxUnrollBytes } from '../../src/core/swarm/unrollWire';
 import { encodeWeights } from '../../src/core/swarm/weightsWire';
 import { envSpecFor, networkFor, networkSpecFor } from '../../src/core/training/fromConfig';
 import { connectSwarm, sleep } from '../../src/node/swarm/natsConnect';
-import { streamMessagesFor, unrollExpectationFor } from '../../src/node/swarm/swarmFeed';
+import { streamMessagesFor, unrollExpectationFor } from '../../src/core/swarm/swarmRunSettings';
 import { useWasmBackend } from '../../src/node/tfWasm';
 import { NatsTestServer, skipSwarmTests, STUDENT, TEACHER } from '../../src/node/swarm/localNatsServer';
 import { ActorProcess } from '../../src/node/swarm/actorProcess';

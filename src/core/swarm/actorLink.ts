@@ -4,6 +4,7 @@ import type { NatsConnection, QueuedIterator } from '@nats-io/nats-core';
 import { Objm } from '@nats-io/obj';
 import { encodeAsciiJson } from './asciiJson';
 import { decodeRunRecord, type RunRecord } from './runRecord';
+import { decodeSwarmProgress, type SwarmProgress } from './swarmProgress';
 import { KV_BUCKET, OBJECT_BUCKET, swarmNames, type SwarmNames } from './swarmNames';
 import { WeightsChannel } from './weightsChannel';
 import type { DecodedWeights } from './weightsWire';
@@ -47,6 +48,8 @@ export class ActorLink {
   private record: { bytes: Uint8Array; revision: number } | null = null;
   private weightsEntry: { bytes: Uint8Array; revision: number } | null = null;
   private appliedWeightsRevision = -1;
+  private progressBytes: Uint8Array | null = null;
+  private progressRead: { bytes: Uint8Array; progress: SwarmProgress | null } | null = null;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -89,6 +92,7 @@ export class ActorLink {
         const latest = { bytes: entry.value, revision: entry.revision };
         if (entry.key === this.names.configKey) this.record = latest;
         else if (entry.key === this.names.weightsKey) this.weightsEntry = latest;
+        else if (entry.key === this.names.progressKey) this.progressBytes = entry.value;
       }
     } catch (e) {
       this.options.log?.(`stopped watching the run: ${e instanceof Error ? e.message : String(e)}`);
@@ -119,6 +123,26 @@ export class ActorLink {
     if (!entry || entry.revision === this.appliedWeightsRevision) return null;
     this.appliedWeightsRevision = entry.revision;
     return this.weights.read(entry.bytes);
+  }
+
+  /**
+   * The learner's latest report on the run (`swarmProgress.ts`): counters,
+   * the shared learning curve and every contributor's share; null before
+   * the first, or when the stored one does not read (logged once per value).
+   */
+  progress(): SwarmProgress | null {
+    const bytes = this.progressBytes;
+    if (!bytes) return null;
+    if (this.progressRead?.bytes !== bytes) {
+      let progress: SwarmProgress | null = null;
+      try {
+        progress = decodeSwarmProgress(bytes);
+      } catch (e) {
+        this.options.log?.(`the run's progress does not read: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      this.progressRead = { bytes, progress };
+    }
+    return this.progressRead.progress;
   }
 
   /**

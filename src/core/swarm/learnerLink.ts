@@ -1,5 +1,5 @@
 import { AckPolicy, DiscardPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type Consumer, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
+import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { Objm } from '@nats-io/obj';
 import { unrollFrames, type Unroll } from '../actor/unroll';
@@ -7,6 +7,7 @@ import { decodeAsciiJson } from './asciiJson';
 import { ContributorTable } from './contributors';
 import { encodeRunRecord, type RunRecord } from './runRecord';
 import { KV_BUCKET, LEARNER_CONSUMER, OBJECT_BUCKET, swarmNames, type SwarmNames } from './swarmNames';
+import { encodeSwarmProgress, type SwarmProgress } from './swarmProgress';
 import { decodeUnroll } from './unrollWire';
 import type { UnrollExpectation } from './unrollCheck';
 import { WeightsChannel } from './weightsChannel';
@@ -82,6 +83,8 @@ export class LearnerLink {
   private iterator: AsyncIterator<JsMsg> | null = null;
   private pendingWeights: { version: number; bytes: Uint8Array } | null = null;
   private publishing: Promise<void> | null = null;
+  private pendingProgress: Uint8Array | null = null;
+  private reporting: Promise<void> | null = null;
   private closed = false;
 
   private constructor(
@@ -90,6 +93,7 @@ export class LearnerLink {
     readonly names: SwarmNames,
     private readonly consumer: Consumer,
     private readonly weights: WeightsChannel,
+    private readonly kv: KV,
     private readonly heartbeats: Subscription,
     private readonly options: LearnerLinkOptions,
   ) {
@@ -148,7 +152,7 @@ export class LearnerLink {
         }
       },
     });
-    link = new LearnerLink(nc, js, names, consumer, weights, heartbeats, options);
+    link = new LearnerLink(nc, js, names, consumer, weights, kv, heartbeats, options);
     return link;
   }
 
@@ -163,9 +167,35 @@ export class LearnerLink {
     if (!this.publishing) this.publishing = this.drainWeights();
   }
 
-  /** Resolves once every weight publication asked for so far has been stored (or failed and been logged). */
+  /**
+   * Stores the run's progress for everyone who joined (`swarmProgress.ts`)
+   * under the run's progress key. Like `publishWeights`, returns at once
+   * and keeps only the newest record waiting.
+   */
+  publishProgress(progress: SwarmProgress): void {
+    this.pendingProgress = encodeSwarmProgress(progress);
+    if (!this.reporting) this.reporting = this.drainProgress();
+  }
+
+  private async drainProgress(): Promise<void> {
+    try {
+      while (this.pendingProgress && !this.closed) {
+        const bytes = this.pendingProgress;
+        this.pendingProgress = null;
+        try {
+          await this.kv.put(this.names.progressKey, bytes);
+        } catch (e) {
+          this.options.log?.(`could not store the run's progress: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    } finally {
+      this.reporting = null;
+    }
+  }
+
+  /** Resolves once every weight (and progress) publication asked for so far has been stored (or failed and been logged). */
   async weightsSettled(): Promise<void> {
-    while (this.publishing) await this.publishing;
+    while (this.publishing || this.reporting) await (this.publishing ?? this.reporting);
   }
 
   private async drainWeights(): Promise<void> {

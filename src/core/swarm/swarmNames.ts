@@ -8,7 +8,7 @@
  *   impala.<run>.heartbeat   core-NATS subject of actors' heartbeats
  *   IMPALA_<run>             the run's unroll stream (work queue)
  *   learner                  the learner's durable pull consumer on it
- *   KV_impala / <run>.weights, <run>.config   keys in the shared bucket
+ *   KV_impala / <run>.weights, <run>.config, <run>.progress   keys in the shared bucket
  *   OBJ_impala / <run>.weights                large weights
  */
 
@@ -26,6 +26,8 @@ export interface SwarmNames {
   stream: string;
   weightsKey: string;
   configKey: string;
+  /** The learner's report to everyone who joined (`swarmProgress.ts`). */
+  progressKey: string;
   weightsObject: string;
 }
 
@@ -38,6 +40,7 @@ export function swarmNames(run: string): SwarmNames {
     stream: `IMPALA_${run}`,
     weightsKey: `${run}.weights`,
     configKey: `${run}.config`,
+    progressKey: `${run}.progress`,
     weightsObject: `${run}.weights`,
   };
 }

@@ -1,3 +1,4 @@
+import { SWARM_LIMITS } from '../../core/swarm/swarmRunSettings';
 import {
   CONFIG_FIELDS,
   CONFIG_GROUPS,
@@ -64,7 +65,15 @@ export interface TrainerOptions {
 }
 
 /** The swarm flags and their defaults (present in `TrainerOptions` only with --swarm). */
-export const SWARM_DEFAULTS = { run: 'default', user: '', pass: '', maxPolicyLag: 50, maxRejections: 5, goneAfter: 30, ackWait: 10 } as const;
+export const SWARM_DEFAULTS = {
+  run: 'default',
+  user: '',
+  pass: '',
+  maxPolicyLag: SWARM_LIMITS.maxPolicyLag,
+  maxRejections: SWARM_LIMITS.maxRejections,
+  goneAfter: SWARM_LIMITS.goneAfterSeconds,
+  ackWait: SWARM_LIMITS.ackWaitSeconds,
+} as const;
 
 export type TrainArgs =
   | { kind: 'help'; text: string }

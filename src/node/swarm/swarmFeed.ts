@@ -7,10 +7,10 @@ import type { EnvSpec } from '../../core/envs/types';
 import type { LearnerHandle } from '../../core/learner/learnerHandle';
 import { LearnerLink } from '../../core/swarm/learnerLink';
 import { RUN_RECORD_FORMAT } from '../../core/swarm/runRecord';
+import { ProgressBoard } from '../../core/swarm/swarmProgress';
+import type { MetricsRecord } from '../../core/telemetry/metrics';
 import { SwarmSource } from '../../core/swarm/swarmSource';
-import type { UnrollExpectation } from '../../core/swarm/unrollCheck';
-import { resolveNetworkConfig } from '../../core/model/networks';
-import { networkFor, tasksOf } from '../../core/training/fromConfig';
+import { streamMessagesFor, SWARM_LIMITS, unrollExpectationFor } from '../../core/swarm/swarmRunSettings';
 import type { TrainerOptions } from '../cli/parseTrainArgs';
 import { closeSwarm, connectSwarm, sleep } from './natsConnect';
 
@@ -26,29 +26,10 @@ export interface SwarmFeed {
   link: LearnerLink;
   /** Publishes the learner's weights to the run's key (the run's `onPublish`). */
   publish(version: number, weights: readonly Float32Array[]): void;
-  /** Reports contributors newly gone since the last call. */
-  checkGone(): void;
+  /** After each update: reports contributors newly gone, and stores the run's progress for the actors (every 2 s). */
+  updated(record: MetricsRecord): void;
   /** Stops, waits for the last weights to be stored, writes contributors.json to `outDir` and returns its lines for the summary. */
   close(outDir: string): Promise<string>;
-}
-
-/** Unrolls the stream holds: two learner batches (each buffered unroll adds to the policy lag). */
-export function streamMessagesFor(config: Pick<ExperimentConfig, 'batchSize'>): number {
-  return 2 * config.batchSize;
-}
-
-export function unrollExpectationFor(config: ExperimentConfig, spec: EnvSpec): UnrollExpectation {
-  // The LSTM's size as the actors' networks resolve it (0: feed-forward; its state travels with each unroll).
-  const core = resolveNetworkConfig(networkFor(config, spec), { observationShape: spec.observationShape, numActions: spec.numActions }).core;
-  return {
-    T: config.unrollLength,
-    numEnvs: config.envsPerActor,
-    numActions: spec.numActions,
-    observationShape: [...spec.observationShape],
-    observationDtype: spec.observationDtype,
-    numTasks: Math.max(1, tasksOf(config).length),
-    coreSize: core ? core.size : 0,
-  };
 }
 
 export async function startSwarmFeed(
@@ -69,10 +50,10 @@ export async function startSwarmFeed(
       run,
       expectation: unrollExpectationFor(config, spec),
       streamMessages: streamMessagesFor(config),
-      maxPolicyLag: options.maxPolicyLag ?? 50,
-      maxRejections: options.maxRejections ?? 5,
-      goneAfterMs: (options.goneAfter ?? 30) * 1000,
-      ackWaitMs: (options.ackWait ?? 10) * 1000,
+      maxPolicyLag: options.maxPolicyLag ?? SWARM_LIMITS.maxPolicyLag,
+      maxRejections: options.maxRejections ?? SWARM_LIMITS.maxRejections,
+      goneAfterMs: (options.goneAfter ?? SWARM_LIMITS.goneAfterSeconds) * 1000,
+      ackWaitMs: (options.ackWait ?? SWARM_LIMITS.ackWaitSeconds) * 1000,
       now: () => performance.now(),
       sleep,
       log: (line) => log(`swarm: ${line}`),
@@ -82,12 +63,15 @@ export async function startSwarmFeed(
     throw new Error(`could not set up run '${run}' on ${options.swarm}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
   const gone = new Set<string>();
+  const board = new ProgressBoard(run, config.frames);
   return {
     link,
     source: new SwarmSource(link, () => learner().version, ended),
     publish: (version, weights) => link.publishWeights(version, weights),
-    checkGone: () => {
+    updated: (record) => {
       const now = performance.now();
+      board.add(record);
+      if (board.due(now)) link.publishProgress(board.progress(link.contributors, now, 'training'));
       for (const c of link.contributors.list()) {
         const isGone = link.contributors.isGone(c, now);
         if (isGone && !gone.has(c.id)) log(`swarm: contributor ${c.id} is gone (last seen ${((now - c.lastSeenMs) / 1000).toFixed(0)} s ago)`);
@@ -96,6 +80,7 @@ export async function startSwarmFeed(
       }
     },
     close: async (outDir) => {
+      link.publishProgress(board.progress(link.contributors, performance.now(), 'stopped'));
       await link.close();
       await closeSwarm(nc);
       const now = performance.now();

@@ -1,25 +1,41 @@
 import * as Comlink from 'comlink';
 import { useEffect, useRef, useState } from 'react';
 import type { JoinProgress, SwarmActorWorkerApi } from '../../workers/swarmActor.worker';
-import type { JoinLink } from './joinLink';
+import { ContributorsTable } from '../classrun/ContributorsTable';
+import { SharedCurve } from '../classrun/SharedCurve';
+import { contributorId, type JoinLink } from './joinLink';
 
 /** 8 random hex digits from the browser's generator. */
 function randomHex(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+const NAME_KEY = 'impala-lab.join-name';
+
+function storedName(): string {
+  try {
+    return localStorage.getItem(NAME_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 /**
- * The page a join link opens: this tab becomes one actor of a class run,
- * in a Web Worker, and shows what it has contributed. Closing the tab (or
- * Stop) leaves the run; the learner reports it gone.
+ * The page a join link opens. The student gives a name and joins: this tab
+ * becomes one actor of the class run, in a Web Worker, and shows what it
+ * has contributed, as the learner counted it, beside the run's shared
+ * learning curve and everyone's share. Closing the tab (or Stop) leaves
+ * the run; the learner reports it gone.
  */
 export function JoinRun({ link }: { link: JoinLink }) {
-  const [progress, setProgress] = useState<JoinProgress>({ status: 'starting', frames: 0, policyVersion: -1 });
+  const [name, setName] = useState(storedName);
+  const [actorId, setActorId] = useState<string | null>(null);
+  const [progress, setProgress] = useState<JoinProgress>({ status: 'starting', frames: 0, policyVersion: -1, run: null });
   const [ended, setEnded] = useState<string | null>(null);
-  const [actorId] = useState(() => `tab-${randomHex()}`);
   const api = useRef<Comlink.Remote<SwarmActorWorkerApi> | null>(null);
 
   useEffect(() => {
+    if (actorId === null) return;
     const worker = new Worker(new URL('../../workers/swarmActor.worker.ts', import.meta.url), { type: 'module' });
     const remote = Comlink.wrap<SwarmActorWorkerApi>(worker);
     api.current = remote;
@@ -31,6 +47,38 @@ export function JoinRun({ link }: { link: JoinLink }) {
     return () => worker.terminate();
   }, [link, actorId]);
 
+  const join = (): void => {
+    try {
+      localStorage.setItem(NAME_KEY, name);
+    } catch {
+      // Not kept: the student types it again next time.
+    }
+    setActorId(contributorId(name, randomHex()));
+  };
+
+  if (actorId === null) {
+    return (
+      <main className="join-run">
+        <h1>IMPALA Lab: join class run “{link.run}”</h1>
+        <p>This tab will become one of the run's actors: it plays the game with the learner's latest policy and sends what it sees to the learner.</p>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            join();
+          }}
+        >
+          <label>
+            Your name (the class sees it){' '}
+            <input value={name} maxLength={40} onChange={(e) => setName(e.target.value)} autoFocus data-testid="join-name" />
+          </label>{' '}
+          <button type="submit">Join</button>
+        </form>
+      </main>
+    );
+  }
+
+  const run = progress.run;
+  const mine = run?.contributors.find((c) => c.id === actorId);
   return (
     <main className="join-run">
       <h1>IMPALA Lab: class run “{link.run}”</h1>
@@ -39,9 +87,23 @@ export function JoinRun({ link }: { link: JoinLink }) {
       <p>
         Frames sent: <strong data-testid="join-frames">{progress.frames}</strong> · policy version {progress.policyVersion}
       </p>
+      <p data-testid="join-share">
+        {mine
+          ? `The learner has learned from ${mine.frames.toLocaleString('en-US')} of your frames${run && run.frames > 0 ? ` (${((100 * mine.frames) / run.frames).toFixed(0)}% of the run)` : ''}; your policy lag is ${mine.lastLag} updates.${mine.cutOff ? ' You are cut off: your unrolls were rejected too often.' : ''}`
+          : 'The learner has not counted any of your frames yet.'}
+      </p>
       <button type="button" disabled={ended !== null} onClick={() => void api.current?.stop()}>
         Stop
       </button>
+      {run ? (
+        <section aria-label="The class run">
+          <h2>The class's agent{run.state === 'paused' ? ' (paused by the teacher)' : run.state === 'stopped' ? ' (the learner stopped)' : ''}</h2>
+          <SharedCurve progress={run} />
+          <ContributorsTable contributors={run.contributors} self={actorId} />
+        </section>
+      ) : (
+        <p>Waiting for the learner's first report on the run.</p>
+      )}
     </main>
   );
 }

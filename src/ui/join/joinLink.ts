@@ -30,3 +30,25 @@ export function joinHash(link: JoinLink): string {
   const params = new URLSearchParams({ join: link.run, nats: link.url, ...(link.user ? { user: link.user } : {}), ...(link.pass ? { pass: link.pass } : {}) });
   return `#${params.toString()}`;
 }
+
+/** Longest name part of a contributor id. */
+const MAX_NAME = 24;
+
+/**
+ * A tab's contributor id from the name its student typed and a random
+ * suffix: accents dropped, anything but letters, digits, '.', '_' and '-'
+ * made '_', at most 24 characters, then `-<suffix>` (so that two Adas stay
+ * two contributors). The id is what unroll message ids and the learner's
+ * table carry (`[A-Za-z0-9_.-]`); an empty name gives `tab-<suffix>`.
+ */
+export function contributorId(name: string, suffix: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .trim()
+    .replace(/\s+/g, '_')
+    .replace(/[^A-Za-z0-9_.-]/g, '_')
+    .slice(0, MAX_NAME)
+    .replace(/-+$/, '');
+  return `${slug === '' ? 'tab' : slug}-${suffix}`;
+}

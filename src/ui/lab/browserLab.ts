@@ -9,6 +9,7 @@ import { isMeasurement, type MeasurementCache } from './backendProbe';
 import { createWorkerLearner } from './workerLearner';
 import { Learner } from '../../core/learner/learner';
 import { MAX_ZOO_FILE_BYTES } from '../../core/persistence/zooManifest';
+import { wsconnect } from '@nats-io/nats-core';
 
 /**
  * A file of the site's trained agents, `zoo/<name>` relative to the page,
@@ -116,6 +117,8 @@ export function createBrowserLab(initialHash: string): Lab {
     newRunId,
     memoryBudgetBytes: browserMemoryBudget(),
     readZooFile,
+    // A class run: the server's WebSocket listener; reconnects for as long as the tab lives once the first connection worked.
+    connectNats: (login, name) => wsconnect({ servers: login.url, name, ...(login.user ? { user: login.user, pass: login.pass } : {}), maxReconnectAttempts: -1, reconnectTimeWait: 500 }),
     autoplay: !prefersReducedMotion(),
   };
   return new Lab(initialHash, deps);

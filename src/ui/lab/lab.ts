@@ -7,6 +7,7 @@ import { TrainingHistory } from '../../core/telemetry/trainingHistory';
 import type { ActorHandle } from '../../core/training/trainingRun';
 import type { BackendChoice } from './backendTypes';
 import { BackendSupervisor } from './backendSupervisor';
+import { ClassRun, type ClassRunSettings } from './classRun';
 import type { LabDeps } from './labDeps';
 import { LabStore, type LabMessage, type LabSnapshot } from './labStore';
 import { LivePlayback } from './livePlayback';
@@ -31,7 +32,8 @@ export type { LabMessage, LabSnapshot, LabStatus } from './labStore';
  * - `playback` (LivePlayback): the policy playing live and the latest/best recordings;
  * - `memory` (MemoryGuard): the settings' memory estimate against the tab's budget; Train and Step refuse runs that exceed it;
  * - `inspector` (VtraceInspector): the last batch a learner used, per time step, with V-trace's quantities;
- * - `zoo` (ZooAgents): the trained agents that ship with the site, watched beside the run or trained on.
+ * - `zoo` (ZooAgents): the trained agents that ship with the site, watched beside the run or trained on;
+ * - `classRun` (ClassRun): a class run this tab leads, its runs' actors being the students' tabs.
  * What is left here is the experiment itself: settings, presets, the share link and visibility.
  */
 export class Lab {
@@ -44,6 +46,7 @@ export class Lab {
   readonly memory: MemoryGuard;
   readonly inspector: VtraceInspector;
   readonly zoo: ZooAgents;
+  readonly classRun: ClassRun;
   private readonly defaults: ExperimentConfig;
   private pausedForHiddenTab = false;
 
@@ -67,6 +70,11 @@ export class Lab {
         this.playback.recordings.clear();
       },
     });
+    this.classRun = new ClassRun(this.store, deps.connectNats, deps.scheduler, () => {
+      const { status } = this.store.state;
+      return status === 'running' || status === 'starting' ? 'training' : status === 'paused' ? 'paused' : 'stopped';
+    });
+    this.runs.classRun = this.classRun;
     this.persistence = new RunPersistence(this.store, deps, this.runs, this.playback);
     this.models = new ModelFiles(this.store, this.runs, this.playback, () => this.persistence.forget(), () => deps.scheduler.date());
     this.zoo = new ZooAgents(
@@ -204,6 +212,24 @@ export class Lab {
     return this.runs.reset();
   }
 
+  // --- A class run: this tab is the learner, the students' tabs its actors ---
+
+  /**
+   * Connects to the class's NATS server and trains with the students' tabs
+   * (and `npm run actor` processes) as actors. A run in progress is saved
+   * and reset first: the class run starts from the current settings.
+   */
+  async startClassRun(settings: ClassRunSettings): Promise<void> {
+    if (this.store.state.status !== 'idle') await this.runs.reset();
+    if (await this.classRun.connect(settings)) await this.train();
+  }
+
+  /** Ends the class run: its runs are saved and reset, the students' tabs hear that the learner stopped, and the connection closes. */
+  async endClassRun(): Promise<void> {
+    if (this.store.state.status !== 'idle') await this.runs.reset();
+    await this.classRun.disconnect();
+  }
+
   /** The live actors of run `run` (0 is run 1), replacements included; for the test hooks (testHooks.ts). */
   liveActors(run = 0): readonly ActorHandle[] {
     return this.runs.liveActors(run);
@@ -319,5 +345,6 @@ function initialSnapshot(initialHash: string, defaults: ExperimentConfig): LabSn
     savedRunId: null,
     lastSave: null,
     resumeOffer: null,
+    classRun: null,
   };
 }

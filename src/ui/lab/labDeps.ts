@@ -7,6 +7,7 @@ import type { LearnerHandle } from '../../core/learner/learnerHandle';
 import type { BackendName, BackendProvider } from './backendTypes';
 import type { MeasurementCache } from './backendProbe';
 import type { ZooFileReader } from './zooAgents';
+import type { ConnectNats } from './classRun';
 
 /** An actor the lab made: any ActorHandle, saying which tf.js backend it computes on when it knows. */
 export interface LabActor extends ActorHandle {
@@ -55,6 +56,12 @@ export interface LabDeps {
   measurements: MeasurementCache;
   /** Reads a file of the site's trained agents (`zoo/<name>` beside the page: `npm run zoo` writes them). */
   readZooFile: ZooFileReader;
+  /**
+   * Connects to a class run's NATS server (nats-core's `wsconnect` in the
+   * page; transport-node in Node tests). Without it the lab cannot lead a
+   * class run.
+   */
+  connectNats?: ConnectNats;
   /** Live playback starts playing (false where the user prefers reduced motion). */
   autoplay?: boolean;
 }

@@ -8,6 +8,7 @@ import type { DamagedRun } from '../persistence/runStore';
 import type { BackendChoice, BackendReport } from './backendTypes';
 import type { BackendMeasurement } from './backendProbe';
 import type { LearnerThread } from './labDeps';
+import type { ClassRunView } from './classRun';
 
 export type LabStatus = 'idle' | 'starting' | 'running' | 'paused' | 'finished' | 'failed';
 
@@ -62,6 +63,8 @@ export interface LabSnapshot {
   lastSave: { at: string; frames: number } | null;
   /** After a reload or a crash: the most recently saved unfinished run, offered for resuming. */
   resumeOffer: SavedRunInfo | null;
+  /** The class run this tab leads (null: none; runs use this tab's own actors). */
+  classRun: ClassRunView | null;
 }
 
 /**

@@ -9,6 +9,7 @@ import { actorOptionsFor, envSpecFor, learnerOptionsFor } from '../../core/train
 import { TrainingHistory } from '../../core/telemetry/trainingHistory';
 import { TrainingRun, type ActorHandle, type RunProgress } from '../../core/training/trainingRun';
 import type { BackendSupervisor } from './backendSupervisor';
+import type { ClassFeed, ClassRun } from './classRun';
 import type { LabActor, LabDeps } from './labDeps';
 import { errorText, type LabStore } from './labStore';
 import { createPlayer, type LivePlayback } from './livePlayback';
@@ -31,6 +32,8 @@ export interface RunSlot {
   done: Promise<void> | null;
   /** A resumed run's counters (and last 100 episodes), for its TrainingRun (absent for a new run). */
   continueFrom?: RunProgress;
+  /** A class run's: its one actor is the class (the students' tabs), and its weights and records go to them. */
+  classFeed?: ClassFeed;
 }
 
 /** A saved run opened and not yet trained: runs made with its settings continue it. */
@@ -65,6 +68,8 @@ export class RunController {
   /** The model new runs continue from (a loaded model file, an opened saved run's first run). */
   restored: Checkpoint | null = null;
   resume: ResumeState | null = null;
+  /** The class run this tab may lead: while it is connected, new runs take their unrolls from it. */
+  classRun: ClassRun | null = null;
 
   constructor(
     private readonly store: LabStore,
@@ -142,6 +147,7 @@ export class RunController {
       (s.run?.currentActors ?? s.actors).forEach((a) => void a.dispose());
       s.learner.dispose();
     }
+    if (slots.some((s) => s.classFeed)) await this.classRun?.closeFeed();
     this.playback.setPlayer(null);
   }
 
@@ -209,6 +215,8 @@ export class RunController {
     // A saved run that was opened continues, unless its settings were changed since.
     const resume = this.resume?.openedConfig === base ? this.resume : null;
     const variants = resume?.snapshot.slots.map((s) => ({ label: s.label, overrides: {} })) ?? this.comparisonPreset?.comparison ?? [{ label: 'Run', overrides: {} }];
+    const inClass = this.classRun?.connected ?? false;
+    if (inClass && variants.length > 1) throw new Error(`a class run trains one run, and this experiment compares ${variants.length}: choose a single-run preset, or end the class run`);
     const slots: RunSlot[] = [];
     const actors: LabActor[] = [];
     try {
@@ -218,7 +226,8 @@ export class RunController {
         const spec = envSpecFor(config);
         const options = learnerOptionsFor(config, spec);
         const runActors: LabActor[] = [];
-        for (let i = 0; i < config.actors; i++) {
+        // A class run's actors are the students' tabs; one actor of this tab gives Automatic a batch to time the learner on, and goes.
+        for (let i = 0; i < (inClass ? 1 : config.actors); i++) {
           const actor = await this.deps.createActor(actorOptionsFor(config, spec, i));
           actors.push(actor);
           runActors.push(actor);
@@ -228,6 +237,16 @@ export class RunController {
         const learner = await this.backend.createLearner(options);
         const slot: RunSlot = { label: variant.label, config, history: resume?.histories[index] ?? new TrainingHistory(), learner, actors: runActors, run: null, done: null };
         slots.push(slot);
+        if (inClass) {
+          actors.splice(0).forEach((a) => void a.dispose());
+          const feed = await this.classRun!.openFeed(
+            config,
+            () => slot.learner.version,
+            () => this.classFeedEnded(slot),
+          );
+          slot.classFeed = feed;
+          slot.actors.splice(0, slot.actors.length, feed.source);
+        }
         if (saved) {
           await learner.restore(saved);
           slot.continueFrom = saved.progress;
@@ -239,11 +258,14 @@ export class RunController {
     } catch (e) {
       actors.forEach((a) => void a.dispose());
       slots.forEach((s) => s.learner.dispose());
+      if (inClass) await this.classRun?.closeFeed();
       throw e;
     }
     this.slotList = slots;
     const first = slots[0]!;
     const initial = await first.learner.getWeights();
+    // The students' tabs start acting with the first weights (the run publishes to them after each update).
+    first.classFeed?.publish(first.learner.version, initial);
     this.resume = null;
     this.hooks.runsCreated(resume);
     this.store.set({
@@ -255,20 +277,34 @@ export class RunController {
     this.playback.setPlayer(this.playerOf(first.config, first.learner.version, initial));
   }
 
+  /** A class run's source stops waiting for unrolls once its run has spent its frames or ended. */
+  private classFeedEnded(slot: RunSlot): boolean {
+    if (!this.slotList.includes(slot) && slot.run !== null) return true;
+    const state = slot.run?.state;
+    return slot.learner.framesSeen >= slot.config.frames || (state !== undefined && state !== 'idle' && state !== 'running' && state !== 'paused');
+  }
+
   private start(slot: RunSlot): void {
     const isFirst = slot === this.slotList[0];
     this.backend.adopt(slot.learner);
     const spec = envSpecFor(slot.config);
     let skippedBefore = 0;
     let skippedInARow = 0;
+    const feed = slot.classFeed;
     const run = new TrainingRun({
-      config: slot.config,
+      // A class run's buffer is its stream: the run's own queue then holds one batch, so that buffering adds little policy lag.
+      config: feed ? { ...slot.config, queueCapacity: slot.config.batchSize } : slot.config,
       learner: slot.learner,
       actors: slot.actors,
       deterministic: false,
       scheduler: this.deps.scheduler,
-      actorTimeoutMs: this.actorWatchdogMs,
-      replaceActor: (index) => this.deps.createActor(actorOptionsFor(slot.config, spec, index)),
+      // The class is not replaced when no one sends: the run waits for students.
+      ...(feed
+        ? {}
+        : {
+            actorTimeoutMs: this.actorWatchdogMs,
+            replaceActor: (index: number) => this.deps.createActor(actorOptionsFor(slot.config, spec, index)),
+          }),
       ...(slot.continueFrom ? { continueFrom: slot.continueFrom } : {}),
       replaceLearner: async (state, error) => {
         const learner = await this.backend.replaceLearner(slot.learner, state, error);
@@ -296,6 +332,7 @@ export class RunController {
         this.store.notify('warning', `Actor ${index + 1} stopped (${reason}); a new one took over with the current weights. Restarts so far: ${run.actorRestarts}.`),
       onUpdate: (record) => {
         slot.history.addRecord(record);
+        feed?.updated(record);
         if (isFirst) this.store.set({ latest: record });
         if (record.skippedUpdates <= skippedBefore) {
           skippedInARow = 0;
@@ -317,6 +354,7 @@ export class RunController {
         slot.history.addEpisodes(returns, lengths, frames);
       },
       onPublish: (version, weights) => {
+        feed?.publish(version, weights);
         if (isFirst) this.playback.offerWeights(version, weights);
       },
     });

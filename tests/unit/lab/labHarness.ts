@@ -9,6 +9,7 @@ import { RunStore } from '../../../src/ui/persistence/runStore';
 import { BACKEND_ORDER, type BackendChoice, type BackendName, type BackendProvider, type BackendReport, type GpuDeviceLike } from '../../../src/ui/lab/backendTypes';
 import type { BackendMeasurement, MeasurementCache } from '../../../src/ui/lab/backendProbe';
 import { Lab } from '../../../src/ui/lab/lab';
+import type { ConnectNats } from '../../../src/ui/lab/classRun';
 import type { LabActor, LabDeps, LabRunStore, LabScheduler, LearnerThread } from '../../../src/ui/lab/labDeps';
 import { Learner, type LearnerOptions } from '../../../src/core/learner/learner';
 import type { LearnerHandle } from '../../../src/core/learner/learnerHandle';
@@ -156,6 +157,8 @@ export interface TestLabOptions {
   zooFiles?: Readonly<Record<string, string>>;
   /** The tab's memory budget in bytes (default: the budget where a browser gives no figure). */
   memoryBudgetBytes?: number;
+  /** How a class run connects (default: none, as a lab without a NATS client). */
+  connectNats?: ConnectNats;
 }
 
 /** A lab over in-process actors, tf.js on WASM and fake-indexeddb, with the scheduler the test controls. */
@@ -191,6 +194,7 @@ export function createTestLab(options: TestLabOptions = {}): { lab: Lab; schedul
       return text;
     },
     autoplay: true,
+    ...(options.connectNats ? { connectNats: options.connectNats } : {}),
   };
   return { lab: new Lab(options.hash ?? '', deps), scheduler, dbName };
 }
