@@ -192,6 +192,22 @@ describe('ContributorTable', () => {
     expect(t.totals()).toMatchObject({ accepted: 2, rejected: 3, ignored: 2, duplicates: 1 });
   });
 
+  it('counts gaps after the first unroll it received from a contributor, not before (a resumed learner)', () => {
+    const t = new ContributorTable(3, 1000);
+    t.heard('a', 0);
+    // Sequence numbers 0-69 went to the learner before this one.
+    expect(t.arrived('a', 70, 0)).toBe('accept');
+    expect(t.list()[0]!.lost).toBe(0);
+    expect(t.arrived('a', 72, 0)).toBe('accept');
+    expect(t.list()[0]!.lost).toBe(1);
+    // One the earlier learner had not acknowledged, delivered again: it filled no gap of this learner's.
+    expect(t.arrived('a', 66, 0)).toBe('accept');
+    expect(t.list()[0]!.lost).toBe(1);
+    expect(t.arrived('a', 71, 0)).toBe('accept');
+    expect(t.arrived('a', 66, 0)).toBe('duplicate');
+    expect(t.list()[0]).toMatchObject({ lost: 0, duplicates: 1 });
+  });
+
   it('records at most MAX_CONTRIBUTORS ids one by one; made-up ids beyond share one entry', () => {
     const t = new ContributorTable(3, 1000);
     for (let i = 0; i < MAX_CONTRIBUTORS + 10; i++) t.heard(`id-${i}`, 0);

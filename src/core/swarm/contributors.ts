@@ -22,7 +22,12 @@ export interface ContributorStats {
   stale: number;
   /** Unrolls seen twice (a redelivery after a lost acknowledgement). */
   duplicates: number;
-  /** Sequence numbers never received (gaps): unrolls lost on the way. */
+  /**
+   * Sequence numbers never received (gaps after the first unroll this learner
+   * received from the contributor): unrolls lost on the way. Those before
+   * that first one are not counted: a resumed learner, or one that a
+   * contributor started sending to before, never sees them.
+   */
   lost: number;
   /** Unrolls ignored after the cut-off. */
   ignored: number;
@@ -43,18 +48,19 @@ export const MAX_CONTRIBUTORS = 4096;
 export const TOO_MANY = '(too many contributors)';
 
 export class ContributorTable {
-  private readonly table = new Map<string, ContributorStats & { seen: Set<number>; maxSeq: number }>();
+  /** Besides the figures: the sequence numbers seen lately, the highest and the first (-1: none yet). */
+  private readonly table = new Map<string, ContributorStats & { seen: Set<number>; maxSeq: number; firstSeq: number }>();
 
   constructor(
     readonly maxRejections: number,
     readonly goneAfterMs: number,
   ) {}
 
-  private entry(claimed: string, nowMs: number): ContributorStats & { seen: Set<number>; maxSeq: number } {
+  private entry(claimed: string, nowMs: number): ContributorStats & { seen: Set<number>; maxSeq: number; firstSeq: number } {
     const id = this.table.has(claimed) || this.table.size < MAX_CONTRIBUTORS ? claimed : TOO_MANY;
     let e = this.table.get(id);
     if (!e) {
-      e = { id, accepted: 0, frames: 0, rejected: 0, lastProblem: null, stale: 0, duplicates: 0, lost: 0, ignored: 0, lastLag: 0, cutOff: false, lastSeenMs: nowMs, seen: new Set(), maxSeq: -1 };
+      e = { id, accepted: 0, frames: 0, rejected: 0, lastProblem: null, stale: 0, duplicates: 0, lost: 0, ignored: 0, lastLag: 0, cutOff: false, lastSeenMs: nowMs, seen: new Set(), maxSeq: -1, firstSeq: -1 };
       this.table.set(id, e);
     }
     e.lastSeenMs = Math.max(e.lastSeenMs, nowMs);
@@ -88,11 +94,15 @@ export class ContributorTable {
     }
     e.seen.add(seq);
     if (e.seen.size > SEEN_WINDOW) e.seen.delete(e.seen.values().next().value!);
-    if (seq > e.maxSeq) {
-      // A gap: sequence numbers skipped (a redelivered one later fills its place and is taken off again).
-      e.lost += Math.max(0, seq - e.maxSeq - 1);
+    if (e.firstSeq < 0) {
+      // The first: the sequence numbers before it went to an earlier learner of the run (this one was restarted), not lost.
+      e.firstSeq = seq;
       e.maxSeq = seq;
-    } else {
+    } else if (seq > e.maxSeq) {
+      // A gap: sequence numbers skipped (a redelivered one later fills its place and is taken off again).
+      e.lost += seq - e.maxSeq - 1;
+      e.maxSeq = seq;
+    } else if (seq > e.firstSeq) {
       e.lost = Math.max(0, e.lost - 1);
     }
     return 'accept';
@@ -132,7 +142,7 @@ export class ContributorTable {
 
   /** Every contributor's figures, in order of first appearance (copies). */
   list(): ContributorStats[] {
-    return [...this.table.values()].map(({ seen: _seen, maxSeq: _maxSeq, ...stats }) => ({ ...stats }));
+    return [...this.table.values()].map(({ seen: _seen, maxSeq: _maxSeq, firstSeq: _firstSeq, ...stats }) => ({ ...stats }));
   }
 
   /** Sums over every contributor. */
