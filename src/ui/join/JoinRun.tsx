@@ -89,7 +89,7 @@ export function JoinRun({ link }: { link: JoinLink }) {
       </p>
       <p data-testid="join-share">
         {mine
-          ? `The learner has learned from ${mine.frames.toLocaleString('en-US')} of your frames${run && run.frames > 0 ? ` (${((100 * mine.frames) / run.frames).toFixed(0)}% of the run)` : ''}; your policy lag is ${mine.lastLag} updates.${mine.cutOff ? ' You are cut off: your unrolls were rejected too often.' : ''}`
+          ? `The learner has learned from ${mine.frames.toLocaleString('en-US')} of your frames${run && run.frames > 0 ? ` (${Math.min(100, (100 * mine.frames) / run.frames).toFixed(0)}% of the run)` : ''}; your policy lag is ${mine.lastLag} updates.${mine.cutOff ? ' You are cut off: your unrolls were rejected too often.' : ''}`
           : 'The learner has not counted any of your frames yet.'}
       </p>
       <button type="button" disabled={ended !== null} onClick={() => void api.current?.stop()}>
