@@ -5,7 +5,7 @@ import { createNetwork } from '../../src/core/model/networks';
 import { getNetworkWeights } from '../../src/core/model/weights';
 import { isBinary, packBits, unpackBits } from '../../src/core/swarm/bitPack';
 import { ContributorTable, MAX_CONTRIBUTORS, TOO_MANY } from '../../src/core/swarm/contributors';
-import { decodeRunRecord, encodeRunRecord, RUN_RECORD_FORMAT } from '../../src/core/swarm/runRecord';
+import { decodeRunRecord, encodeRunRecord, RUN_RECORD_FORMAT, settingsIdOf } from '../../src/core/swarm/runRecord';
 import { checkUnroll, type UnrollExpectation } from '../../src/core/swarm/unrollCheck';
 import { decodeUnroll, encodeUnroll, maxUnrollBytes } from '../../src/core/swarm/unrollWire';
 import { decodeWeights, encodeWeights } from '../../src/core/swarm/weightsWire';
@@ -167,6 +167,17 @@ describe('the run record', () => {
     expect(decodeRunRecord(encodeRunRecord(record))).toEqual(record);
     const bad = { ...record, config: { ...DEFAULT_CONFIG, unrollLength: -1 } };
     expect(() => decodeRunRecord(encodeRunRecord(bad))).toThrow(/unrollLength/);
+    const withId = { ...record, settingsId: settingsIdOf(record.config) };
+    expect(decodeRunRecord(encodeRunRecord(withId))).toEqual(withId);
+    expect(() => decodeRunRecord(encodeRunRecord({ ...record, settingsId: 'x' }))).toThrow(/settingsId/);
+  });
+
+  it('names equal settings alike, whatever their keys\' order, and different settings differently', () => {
+    const reversed = Object.fromEntries(Object.entries(DEFAULT_CONFIG).reverse()) as typeof DEFAULT_CONFIG;
+    expect(settingsIdOf(reversed)).toBe(settingsIdOf(DEFAULT_CONFIG));
+    expect(settingsIdOf(DEFAULT_CONFIG)).toMatch(/^[0-9a-f]{8}$/);
+    const ids = new Set([DEFAULT_CONFIG, { ...DEFAULT_CONFIG, learningRate: DEFAULT_CONFIG.learningRate * 2 }, { ...DEFAULT_CONFIG, env: 'classic/Acrobot-v1' }, { ...DEFAULT_CONFIG, seed: DEFAULT_CONFIG.seed + 1 }].map(settingsIdOf));
+    expect(ids.size).toBe(4);
   });
 });
 

@@ -1,11 +1,11 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
-import type { NatsConnection, QueuedIterator } from '@nats-io/nats-core';
+import { headers, type NatsConnection, type QueuedIterator } from '@nats-io/nats-core';
 import { Objm } from '@nats-io/obj';
 import { encodeAsciiJson } from './asciiJson';
 import { decodeRunRecord, type RunRecord } from './runRecord';
 import { decodeSwarmProgress, type SwarmProgress } from './swarmProgress';
-import { KV_BUCKET, OBJECT_BUCKET, swarmNames, type SwarmNames } from './swarmNames';
+import { KV_BUCKET, OBJECT_BUCKET, SETTINGS_HEADER, swarmNames, type SwarmNames } from './swarmNames';
 import { WeightsChannel } from './weightsChannel';
 import type { DecodedWeights } from './weightsWire';
 
@@ -150,13 +150,20 @@ export class ActorLink {
    * (or already had it: same message id). While the stream is full or the
    * server away it waits, doubling the wait up to 2 s, and tries again.
    * Rejects only when `stopped()` or when the server can never take it
-   * (larger than its largest message).
+   * (larger than its largest message). `settingsId` names the settings the
+   * unroll was made for (the run record's), so that a learner with other
+   * settings drops it without blaming this actor.
    */
-  async publishUnroll(message: Uint8Array, msgId: string): Promise<void> {
+  async publishUnroll(message: Uint8Array, msgId: string, settingsId?: string): Promise<void> {
     let wait = BACKOFF_MIN_MS;
+    let hdrs: ReturnType<typeof headers> | undefined;
+    if (settingsId !== undefined) {
+      hdrs = headers();
+      hdrs.set(SETTINGS_HEADER, settingsId);
+    }
     for (;;) {
       try {
-        await this.js.publish(this.names.unrollSubject, message, { msgID: msgId, timeout: PUBLISH_TIMEOUT_MS });
+        await this.js.publish(this.names.unrollSubject, message, { msgID: msgId, timeout: PUBLISH_TIMEOUT_MS, ...(hdrs ? { headers: hdrs } : {}) });
         this.counts.published++;
         this.counts.bytes += message.length;
         return;

@@ -5,8 +5,8 @@ import { Objm } from '@nats-io/obj';
 import { unrollFrames, type Unroll } from '../actor/unroll';
 import { decodeAsciiJson } from './asciiJson';
 import { ContributorTable } from './contributors';
-import { encodeRunRecord, type RunRecord } from './runRecord';
-import { KV_BUCKET, LEARNER_CONSUMER, OBJECT_BUCKET, swarmNames, type SwarmNames } from './swarmNames';
+import { encodeRunRecord, settingsIdOf, type RunRecord } from './runRecord';
+import { KV_BUCKET, LEARNER_CONSUMER, OBJECT_BUCKET, SETTINGS_HEADER, swarmNames, type SwarmNames } from './swarmNames';
 import { encodeSwarmProgress, type SwarmProgress } from './swarmProgress';
 import { decodeUnroll } from './unrollWire';
 import type { UnrollExpectation } from './unrollCheck';
@@ -58,6 +58,8 @@ export interface LinkCounts {
   redelivered: number;
   /** Unrolls newer than the learner (sent with weights of a learner that was later restarted from an older checkpoint). */
   fromTheFuture: number;
+  /** Unrolls made for other settings (the run's settings changed while they were on the way); not held against their senders. */
+  otherSettings: number;
   /** Weights published, and the bytes of the last. */
   weightsPublished: number;
   weightsBytes: number;
@@ -78,7 +80,7 @@ const NANOS_PER_MS = 1_000_000;
 
 export class LearnerLink {
   readonly contributors: ContributorTable;
-  readonly counts: LinkCounts = { received: 0, receivedBytes: 0, redelivered: 0, fromTheFuture: 0, weightsPublished: 0, weightsBytes: 0 };
+  readonly counts: LinkCounts = { received: 0, receivedBytes: 0, redelivered: 0, fromTheFuture: 0, otherSettings: 0, weightsPublished: 0, weightsBytes: 0 };
   private messages: ConsumerMessages | null = null;
   private iterator: AsyncIterator<JsMsg> | null = null;
   private pendingWeights: { version: number; bytes: Uint8Array } | null = null;
@@ -96,6 +98,8 @@ export class LearnerLink {
     private readonly kv: KV,
     private readonly heartbeats: Subscription,
     private readonly options: LearnerLinkOptions,
+    /** The run's settings fingerprint (`settingsIdOf`), which actors send with each unroll. */
+    readonly settingsId: string,
   ) {
     this.contributors = new ContributorTable(options.maxRejections, options.goneAfterMs);
   }
@@ -136,7 +140,8 @@ export class LearnerLink {
     }
     const js = jetstream(nc);
     const kv = await new Kvm(js).create(KV_BUCKET, { history: 1, storage: StorageType.File });
-    await kv.put(names.configKey, encodeRunRecord(record));
+    const settingsId = settingsIdOf(record.config);
+    await kv.put(names.configKey, encodeRunRecord({ ...record, settingsId }));
     const maxPayload = nc.info?.max_payload ?? 1024 * 1024;
     const weights = new WeightsChannel(kv, names, maxPayload, () => new Objm(js).create(OBJECT_BUCKET, { storage: StorageType.File }));
     const consumer = await js.consumers.get(names.stream, LEARNER_CONSUMER);
@@ -152,7 +157,7 @@ export class LearnerLink {
         }
       },
     });
-    link = new LearnerLink(nc, js, names, consumer, weights, kv, heartbeats, options);
+    link = new LearnerLink(nc, js, names, consumer, weights, kv, heartbeats, options, settingsId);
     return link;
   }
 
@@ -256,6 +261,13 @@ export class LearnerLink {
     this.counts.received++;
     this.counts.receivedBytes += msg.data.length;
     if (msg.redelivered) this.counts.redelivered++;
+    const madeFor = msg.headers?.get(SETTINGS_HEADER) ?? '';
+    if (madeFor !== '' && madeFor !== this.settingsId) {
+      // Made for the run's earlier settings (in flight, or left in the stream, when they changed): useless here, and no one's fault.
+      msg.term();
+      this.counts.otherSettings++;
+      return null;
+    }
     const decoded = decodeUnroll(msg.data, this.options.expectation, Number.MAX_SAFE_INTEGER);
     if (!decoded.ok) {
       msg.term();

@@ -54,10 +54,12 @@ export async function runSwarmActor(options: SwarmActorOptions): Promise<SwarmAc
   })();
   let actor: Actor | null = null;
   let revision = -1;
+  let settingsId: string | undefined;
   try {
     while (!stopped() && !(options.maxFrames && report.frames >= options.maxFrames)) {
       if (!actor || link.runRevision !== revision) {
         const { record, revision: r } = await link.runRecord();
+        settingsId = record.settingsId;
         actor?.dispose();
         actor = new Actor(actorOptionsFor(record.config, envSpecFor(record.config), actorIndex));
         revision = r;
@@ -80,7 +82,7 @@ export async function runSwarmActor(options: SwarmActorOptions): Promise<SwarmAc
         continue;
       }
       const unroll = await actor.unroll();
-      await link.publishUnroll(encodeUnroll(unroll, { actorId, seq: report.unrolls }), `${actorId}-${report.unrolls}`);
+      await link.publishUnroll(encodeUnroll(unroll, { actorId, seq: report.unrolls }), `${actorId}-${report.unrolls}`, settingsId);
       report.unrolls++;
       report.frames += unrollFrames(unroll);
       if (report.firstVersion < 0) report.firstVersion = unroll.policyVersion;

@@ -18,6 +18,8 @@ export const RUN_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const KV_BUCKET = 'impala';
 export const OBJECT_BUCKET = 'impala';
 export const LEARNER_CONSUMER = 'learner';
+/** The message header in which an actor names the settings its unroll was made for (`RunRecord.settingsId`). */
+export const SETTINGS_HEADER = 'Impala-Settings';
 
 export interface SwarmNames {
   run: string;

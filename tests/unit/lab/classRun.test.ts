@@ -122,6 +122,28 @@ describe.skipIf(skipSwarmTests())('the lab leads a class run', () => {
     await waitFor(() => ada.link.progress()?.state === 'stopped', 'the tabs to read "stopped"', 10_000);
   });
 
+  it('the teacher changes the game mid-class: the tabs follow, and what they had in flight is not held against them', async () => {
+    const made = createTestLab({ connectNats, config: { envsPerActor: 4, unrollLength: 10, batchSize: 2 } });
+    lab = made.lab;
+    const joining = [student('lesson5', 'dee-01010101', 5), student('lesson5', 'eli-02020202', 6)];
+    await lab.startClassRun(settings('lesson5'));
+    await Promise.all(joining);
+    await waitFor(() => (lab!.getSnapshot().latest?.frames ?? 0) >= 2000, 'CartPole frames from the class', 60_000);
+    // Acrobot: another observation size and action count; the unrolls in the stream and on the way no longer fit.
+    lab.setConfig({ ...lab.getSnapshot().config, env: 'classic/Acrobot-v1' });
+    await lab.reset();
+    await lab.train();
+    await waitFor(() => (lab!.getSnapshot().latest?.frames ?? 0) >= 2000, 'Acrobot frames from the class', 60_000);
+    made.scheduler.tickIntervals();
+    const progress = progressOf(lab)!;
+    expect(progress.contributors.map((c) => c.id).sort()).toEqual(['dee-01010101', 'eli-02020202']);
+    for (const c of progress.contributors) {
+      expect(c.rejected).toBe(0);
+      expect(c.cutOff).toBe(false);
+      expect(c.frames).toBeGreaterThan(0);
+    }
+  });
+
   it('a student who sends bad unrolls is cut off, and the panel says so; the run goes on', async () => {
     const made = createTestLab({ connectNats, config: { envsPerActor: 2, unrollLength: 8, batchSize: 2 } });
     lab = made.lab;
