@@ -29,6 +29,9 @@ describe('trained agents that ship with the site (zoo/), from a sub-path, in a f
     // The built site's manifest, which `npm run zoo` wrote into public/zoo.
     const manifest = decodeZooManifest(readFileSync(resolve(DIST, 'zoo', 'manifest.json'), 'utf8'));
     expect(manifest.entries.length).toBeGreaterThan(0);
+    // Every preset has an agent: each single-environment preset its own, the comparisons CartPole's, the memory lesson's and the suite's.
+    expect(PRESETS.filter((p) => !manifest.entries.some((e) => e.presets.includes(p.id))).map((p) => p.id)).toEqual([]);
+    expect(manifest.entries.find((e) => e.presets.includes('multitask'))?.id).toBe('suite');
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const problems = watchPage(page, new URL(url).origin);

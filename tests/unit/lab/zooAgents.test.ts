@@ -25,7 +25,7 @@ describe('ZooAgents: the trained agents that ship with the site', () => {
     const entry = lab.zoo.entryFor('cartpole');
     expect(entry?.id).toBe('cartpole');
     expect(lab.zoo.entryFor('ablation')?.id).toBe('cartpole');
-    expect(lab.zoo.entryFor('multitask')).toBeNull(); // the suite's agent is not trained yet: no button
+    expect(lab.zoo.entryFor('multitask')?.id).toBe('suite'); // the five-game comparison shows the suite's agent
     await lab.watchTrainedAgent('cartpole');
     expect(lab.getSnapshot().message?.kind).toBe('info');
     expect(lab.zoo.getSnapshot().watching?.id).toBe('cartpole');
