@@ -68,13 +68,19 @@ export interface LinkCounts {
 const FETCH_EXPIRES_MS = 1000;
 
 /**
- * The contributor a message's id names (`<actorId>-<seq>`, set by every
- * actor), for a message too broken to read its own header; null if none.
+ * The contributor and sequence number a message's id names
+ * (`<actorId>-<seq>`, set by every actor), for a message not read or too
+ * broken to read its own header; null if none.
  */
-export function senderOf(msg: Pick<JsMsg, 'headers'>): string | null {
+export function originOf(msg: Pick<JsMsg, 'headers'>): { actorId: string; seq: number } | null {
   const id = msg.headers?.get('Nats-Msg-Id') ?? '';
-  const match = /^([A-Za-z0-9_.-]{1,64})-\d+$/.exec(id);
-  return match ? match[1]! : null;
+  const match = /^([A-Za-z0-9_.-]{1,64})-(\d{1,15})$/.exec(id);
+  return match ? { actorId: match[1]!, seq: Number(match[2]) } : null;
+}
+
+/** The contributor a message's id names; null if none. */
+export function senderOf(msg: Pick<JsMsg, 'headers'>): string | null {
+  return originOf(msg)?.actorId ?? null;
 }
 const NANOS_PER_MS = 1_000_000;
 
@@ -266,6 +272,9 @@ export class LearnerLink {
       // Made for the run's earlier settings (in flight, or left in the stream, when they changed): useless here, and no one's fault.
       msg.term();
       this.counts.otherSettings++;
+      // Its sequence number is taken (not a gap, not lost), and its sender was heard from.
+      const origin = originOf(msg);
+      if (origin) this.contributors.arrived(origin.actorId, origin.seq, now);
       return null;
     }
     const decoded = decodeUnroll(msg.data, this.options.expectation, Number.MAX_SAFE_INTEGER);

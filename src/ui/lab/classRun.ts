@@ -1,5 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { ExperimentConfig } from '../../core/config/experimentConfig';
+import type { ContributorStats } from '../../core/swarm/contributors';
 import { LearnerLink } from '../../core/swarm/learnerLink';
 import { RUN_RECORD_FORMAT } from '../../core/swarm/runRecord';
 import { RUN_NAME_PATTERN } from '../../core/swarm/swarmNames';
@@ -171,6 +172,11 @@ export class ClassRun {
       publish: (version, weights) => link.publishWeights(version, weights),
       updated: (record) => board.add(record),
     };
+  }
+
+  /** Every contributor's full figures as the learner counts them (empty without a run). */
+  contributors(): ContributorStats[] {
+    return this.link?.contributors.list() ?? [];
   }
 
   /** Stores the run's progress for the join tabs and shows it in the panel. */
