@@ -133,7 +133,7 @@ describe.skipIf(skipSwarmTests())('swarm runs: npm run train -- --swarm with npm
     // Honest actors send nothing the learner rejects. On a loaded machine an unroll not acknowledged within
     // --ack-wait is delivered again: the learner counts it as a duplicate and drops it (the frames above still
     // add up), so a few are allowed (one was seen once in CI).
-    expect(totals.rejected).toBe(0);
+    expect(totals.rejected, `rejections: ${JSON.stringify(contributors.map((c) => [c.id, c.rejected, c.lastProblem]))}`).toBe(0);
     expect(totals.duplicates).toBeLessThanOrEqual(Math.max(2, totals.accepted / 50));
     expect(counts.weightsPublished).toBeGreaterThan(100);
     // The server password is not written to the run's folder.

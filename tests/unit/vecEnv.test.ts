@@ -52,6 +52,28 @@ describe('VecEnv', () => {
     expect(vec.stats.runningLengths[0]).toBe(1);
   });
 
+  it('a step that hits the time limit in a terminal state is terminal only, so that the learner does not bootstrap from it', () => {
+    // How long CartPole lasts pushing left all the time from this slot's start: the limit is set to end exactly then.
+    const seed = deriveSeed(5, 0);
+    const probe = createEnv('classic/CartPole-v1', { seed });
+    probe.reset();
+    let length = 0;
+    while (!probe.step(0).terminated) length++;
+    length++;
+    const single = createEnv('classic/CartPole-v1', { seed, maxEpisodeSteps: length } as Parameters<typeof createEnv>[1]);
+    single.reset();
+    for (let t = 1; t < length; t++) single.step(0);
+    const last = single.step(0);
+    // The environment says both, as Gymnasium's CartPole does on its 500th step when the pole falls then.
+    expect([last.terminated, last.truncated]).toEqual([true, true]);
+    const vec = new VecEnv('classic/CartPole-v1', { numEnvs: 1, seed: 5, envOptions: { maxEpisodeSteps: length } });
+    vec.reset();
+    for (let t = 0; t < length; t++) vec.step(new Int32Array([0]));
+    expect([vec.terminated[0], vec.truncated[0]]).toEqual([1, 0]);
+    expect(vec.stats.finishedCount).toBe(1);
+    expect(vec.stats.finishedLengths[0]).toBe(length);
+  });
+
   it('rejects a bad size', () => {
     expect(() => new VecEnv('minatar/breakout', { numEnvs: 0, seed: 1 })).toThrow(/numEnvs/);
   });

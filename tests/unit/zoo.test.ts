@@ -129,7 +129,7 @@ describe('npm run zoo', () => {
       expect(trainerArgsOf(e, null, null)).toEqual(e.args);
     }
     expect(ZOO_ENTRIES.find((e) => e.id === 'asterix')!.args).toEqual(['--preset', 'asterix', '--frames', '5000000', '--seed', '1']);
-    expect(ZOO_ENTRIES.find((e) => e.id === 'breakout')!.args).toEqual(['--preset', 'breakout', '--core', 'lstm', '--frames', '2000000', '--seed', '1']);
+    expect(ZOO_ENTRIES.find((e) => e.id === 'breakout')!.args).toEqual(['--preset', 'breakout', '--core', 'lstm', '--frames', '5000000', '--seed', '1']);
   });
 
   it('the zoo committed in public/zoo passes --check, within the budget', async () => {

@@ -36,7 +36,13 @@ export class VecEnv {
   readonly rewards: Float32Array;
   /** 1 where the latest step ended the episode in a terminal state. */
   readonly terminated: Uint8Array;
-  /** 1 where the latest step ended the episode by the time limit. */
+  /**
+   * 1 where the latest step ended the episode by the time limit and not in a
+   * terminal state. A step can be both (CartPole's pole falling on step 500,
+   * where Gymnasium returns terminated and truncated): then it is terminal
+   * only, since a terminal state's value is 0 and the learner must not
+   * bootstrap from it (Gymnasium's guidance on the two flags).
+   */
   readonly truncated: Uint8Array;
   readonly stats: EpisodeStats;
 
@@ -98,7 +104,7 @@ export class VecEnv {
       const done = result.terminated || result.truncated;
       this.rewards[i] = result.reward;
       this.terminated[i] = result.terminated ? 1 : 0;
-      this.truncated[i] = result.truncated ? 1 : 0;
+      this.truncated[i] = result.truncated && !result.terminated ? 1 : 0;
       stats.record(i, result.reward, done);
       if (done) {
         env.writeObservation(this.finalObservations, i * size);
