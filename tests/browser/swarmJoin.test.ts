@@ -36,6 +36,9 @@ describe.skipIf(skipSwarmTests())('joining a swarm run from a browser tab', () =
     const page = await site.browser.newPage();
     await page.goto(`${site.url}${joinHash({ run: 'tab', url: server.wsUrl, ...STUDENT })}`);
     await page.getByRole('heading', { name: /class run/ }).waitFor();
+    // The student may give a name; without one the tab is 'tab-<8 hex digits>'.
+    await page.getByRole('button', { name: 'Join' }).click();
+    await page.getByTestId('join-status').waitFor();
     expect(await learner, stderr.text).toBe(0);
     const frames = Number(await page.getByTestId('join-frames').textContent());
     expect(frames).toBeGreaterThan(0);
