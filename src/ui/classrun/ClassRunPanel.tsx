@@ -2,6 +2,8 @@ import { useState } from 'react';
 import type { Lab, LabSnapshot } from '../lab/lab';
 import { ContributorsTable } from './ContributorsTable';
 import { QrCode } from './QrCode';
+import { CopyLinkField } from '../components/CopyLinkField';
+import { randomHex } from '../randomHex';
 
 const SETTINGS_KEY = 'impala-lab.class-run';
 
@@ -20,14 +22,9 @@ function defaultUrl(): string {
   return location.protocol === 'https:' ? `wss://${host}:8443` : `ws://${host}:8080`;
 }
 
-/** 4 random hex digits for a new run's name. */
-function shortHex(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(2)), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** The form as last used (no teacher password: it is never stored). */
 function initialValues(): FormValues {
-  const fresh: FormValues = { url: defaultUrl(), run: `class-${shortHex()}`, user: 'teacher', pass: '', studentUser: 'student', studentPass: '' };
+  const fresh: FormValues = { url: defaultUrl(), run: `class-${randomHex(2)}`, user: 'teacher', pass: '', studentUser: 'student', studentPass: '' };
   try {
     const kept = JSON.parse(localStorage.getItem(SETTINGS_KEY) ?? '{}') as Partial<Record<keyof FormValues, unknown>>;
     const text = (k: keyof FormValues): string | undefined => (typeof kept[k] === 'string' ? (kept[k] as string) : undefined);
@@ -53,7 +50,6 @@ function keep(values: FormValues): void {
  */
 export function ClassRunPanel({ lab, state }: { lab: Lab; state: LabSnapshot }) {
   const [values, setValues] = useState(initialValues);
-  const [copied, setCopied] = useState(false);
   const view = state.classRun;
   const field = (key: keyof FormValues, label: string, type = 'text') => (
     <label className="class-run-field">
@@ -108,22 +104,7 @@ export function ClassRunPanel({ lab, state }: { lab: Lab; state: LabSnapshot }) 
           <div className="class-run-join">
             <QrCode text={joinUrl} label={`QR code of the join link for run ${view.run}`} />
             <div>
-              <label htmlFor="class-join-url">Join link (students open it, give a name and press Join)</label>
-              <div className="row">
-                <input id="class-join-url" readOnly value={joinUrl} onFocus={(e) => e.target.select()} data-testid="class-join-url" />
-                <button
-                  type="button"
-                  onClick={() => {
-                    void navigator.clipboard.writeText(joinUrl).then(
-                      () => setCopied(true),
-                      () => setCopied(false),
-                    );
-                  }}
-                >
-                  Copy join link
-                </button>
-              </div>
-              {copied && <p role="status">Join link copied.</p>}
+              <CopyLinkField id="class-join-url" label="Join link (students open it, give a name and press Join)" link={joinUrl} copyText="Copy join link" copiedText="Join link copied." testId="class-join-url" />
               <p className="note">The link carries the student login. Anyone with it can contribute to this run (and nothing more: see nats/class.conf).</p>
             </div>
           </div>

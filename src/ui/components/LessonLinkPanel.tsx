@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { CONFIG_FIELDS } from '../../core/config/experimentConfig';
 import { encodeShareHash, HIDEABLE_UI_CONTROLS, OPENABLE_PANELS, type HideableControl, type OpenablePanel } from '../../core/config/shareLink';
 import type { LabSnapshot } from '../lab/lab';
+import { CopyLinkField } from './CopyLinkField';
 
 const UI_LABELS: Record<(typeof HIDEABLE_UI_CONTROLS)[number], string> = {
   presets: 'Presets',
@@ -44,15 +45,12 @@ function withMember<T>(set: ReadonlySet<T>, item: T, on: boolean): Set<T> {
 export function LessonLinkPanel({ state }: { state: LabSnapshot }) {
   const [hidden, setHidden] = useState<ReadonlySet<HideableControl>>(() => new Set(state.hidden));
   const [open, setOpen] = useState<ReadonlySet<OpenablePanel>>(() => new Set(state.open));
-  const [copied, setCopied] = useState(false);
   const link = `${location.origin}${location.pathname}${location.search}${encodeShareHash(state.config, [...hidden], [...open])}`;
   const toggle = (id: HideableControl, on: boolean): void => {
     setHidden(withMember(hidden, id, on));
-    setCopied(false);
   };
   const toggleOpen = (id: OpenablePanel, on: boolean): void => {
     setOpen(withMember(open, id, on));
-    setCopied(false);
   };
   const box = (id: HideableControl, label: string) => (
     <label key={id} className="lesson-option">
@@ -81,22 +79,7 @@ export function LessonLinkPanel({ state }: { state: LabSnapshot }) {
         <legend>Individual settings</legend>
         <div className="lesson-options">{CONFIG_FIELDS.map((f) => box(f.key, f.label))}</div>
       </fieldset>
-      <label htmlFor="lesson-link-url">Lesson link</label>
-      <div className="row">
-        <input id="lesson-link-url" className="lesson-url" readOnly value={link} onFocus={(e) => e.target.select()} />
-        <button
-          type="button"
-          onClick={() => {
-            void navigator.clipboard.writeText(link).then(
-              () => setCopied(true),
-              () => setCopied(false),
-            );
-          }}
-        >
-          Copy lesson link
-        </button>
-      </div>
-      {copied && <p role="status">Lesson link copied.</p>}
+      <CopyLinkField id="lesson-link-url" label="Lesson link" link={link} copyText="Copy lesson link" copiedText="Lesson link copied." inputClassName="lesson-url" />
     </details>
   );
 }

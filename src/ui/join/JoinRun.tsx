@@ -4,11 +4,7 @@ import type { JoinProgress, SwarmActorWorkerApi } from '../../workers/swarmActor
 import { ContributorsTable } from '../classrun/ContributorsTable';
 import { SharedCurve } from '../classrun/SharedCurve';
 import { contributorId, type JoinLink } from './joinLink';
-
-/** 8 random hex digits from the browser's generator. */
-function randomHex(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
-}
+import { randomHex } from '../randomHex';
 
 const NAME_KEY = 'impala-lab.join-name';
 
@@ -53,7 +49,7 @@ export function JoinRun({ link }: { link: JoinLink }) {
     } catch {
       // Not kept: the student types it again next time.
     }
-    setActorId(contributorId(name, randomHex()));
+    setActorId(contributorId(name, randomHex(4)));
   };
 
   if (actorId === null) {

@@ -10,6 +10,7 @@ import { SwarmSource } from '../../core/swarm/swarmSource';
 import type { MetricsRecord } from '../../core/telemetry/metrics';
 import { envSpecFor } from '../../core/training/fromConfig';
 import { joinHash } from '../join/joinLink';
+import { randomHex } from '../randomHex';
 import type { LabScheduler } from './labDeps';
 import { errorText, type LabStore } from './labStore';
 
@@ -61,11 +62,6 @@ export interface ClassFeed {
 }
 
 export type ConnectNats = (login: NatsLogin, name: string) => Promise<NatsConnection>;
-
-/** 8 random hex digits from the platform's generator (an id, not part of any experiment). */
-function randomHex(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** The settings' first problem, or null. */
 export function classRunProblem(settings: ClassRunSettings): string | null {
@@ -151,7 +147,7 @@ export class ClassRun {
       const current = this.store.state.classRun;
       if (current) this.store.set({ classRun: { ...current, problem: line } });
     };
-    const link = await LearnerLink.open(nc, { format: RUN_RECORD_FORMAT, run: settings.run, config, learnerId: `tab-${randomHex()}`, createdAt: this.scheduler.date().toISOString() }, {
+    const link = await LearnerLink.open(nc, { format: RUN_RECORD_FORMAT, run: settings.run, config, learnerId: `tab-${randomHex(4)}`, createdAt: this.scheduler.date().toISOString() }, {
       run: settings.run,
       expectation: unrollExpectationFor(config, spec),
       streamMessages: streamMessagesFor(config),
