@@ -32,12 +32,13 @@ describe('learner updates on WebGPU and WebGL', () => {
     const page = await browser.newPage();
     const problems = watchPage(page, new URL(url).origin);
     await page.goto(url);
-    await page.waitForFunction(() => 'parityResults' in window, null, { timeout: 240_000 });
+    await page.waitForFunction(() => 'parityResults' in window, null, { timeout: 300_000 });
     const results = (await page.evaluate('window.parityResults')) as ParityResult[];
     const cpu = results.filter((r) => r.backend === 'cpu');
     expect(cpu).toHaveLength(4);
     const others = results.filter((r) => r.backend !== 'cpu');
     expect(others.map((r) => r.backend)).toContain('webgpu');
+    expect(others.map((r) => r.backend)).toContain('webgpu, tiled products');
     for (const r of others) {
       const reference = cpu.find((c) => c.case === r.case)!;
       const where = `${r.backend}, ${r.case}`;
@@ -49,5 +50,5 @@ describe('learner updates on WebGPU and WebGL', () => {
     // The invalid-pipeline errors WebGPU printed before the fix are console errors.
     expect(problems.errors).toEqual([]);
     await page.close();
-  }, 300_000);
+  }, 360_000);
 });

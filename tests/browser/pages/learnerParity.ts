@@ -10,6 +10,7 @@ import { assembleBatch } from '../../../src/core/learner/batch';
 import { Learner, type LearnerOptions } from '../../../src/core/learner/learner';
 import type { NetworkConfig } from '../../../src/core/model/networks';
 import { RandomState } from '../../../src/core/rng/randomState';
+import { tuneWebGpuMatMul } from '../../../src/ui/lab/webgpuTuning';
 
 export interface ParityResult {
   backend: string;
@@ -63,9 +64,11 @@ const CASES: { name: string; network: NetworkConfig; shape: number[]; numTasks: 
   { name: 'minatar + LSTM', network: { kind: 'minatar', core: { kind: 'lstm', size: 16 } }, shape: [10, 10, 4], numTasks: 1, popart: false },
 ];
 
-async function run(backend: string): Promise<ParityResult[]> {
+/** `label` names the run in the results: the backend, or the backend and its tuning. */
+async function run(backend: string, label = backend, softwareTuning = false): Promise<ParityResult[]> {
   if (!(await tf.setBackend(backend))) return [];
   await tf.ready();
+  if (backend === 'webgpu') tuneWebGpuMatMul(softwareTuning);
   const results: ParityResult[] = [];
   for (const c of CASES) {
     const learner = new Learner({
@@ -79,7 +82,7 @@ async function run(backend: string): Promise<ParityResult[]> {
       const r = await learner.update(assembleBatch([unroll(c.shape, c.numTasks, i + 1, c.network.core ? c.network.core.size ?? 0 : 0)]));
       updates.push([r.gradNorm, r.totalLoss, r.baselineLoss, r.entropy]);
     }
-    results.push({ backend, case: c.name, updates, weights: (await learner.getWeights()).flatMap((w) => Array.from(w)) });
+    results.push({ backend: label, case: c.name, updates, weights: (await learner.getWeights()).flatMap((w) => Array.from(w)) });
     learner.dispose();
   }
   return results;
@@ -88,5 +91,7 @@ async function run(backend: string): Promise<ParityResult[]> {
 void (async () => {
   const all: ParityResult[] = [];
   for (const backend of ['cpu', 'webgpu', 'webgl']) all.push(...(await run(backend)));
+  // The matrix-product shaders the lab uses on a software adapter (webgpuTuning.ts).
+  all.push(...(await run('webgpu', 'webgpu, tiled products', true)));
   (window as unknown as { parityResults: ParityResult[] }).parityResults = all;
 })();

@@ -1,0 +1,30 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+
+/** tfjs-backend-webgpu's `MatMulProgramType.MatMulPackedProgram` (4.22): 32x32 output tiles, no workgroup-wide reduction. */
+const PACKED_MATMUL_PROGRAM = 3;
+/** The flag's default: tf.js chooses a program per shape. */
+const MATMUL_PROGRAM_BY_SHAPE = -1;
+
+/**
+ * Matrix-product shaders for the adapter tf.js's WebGPU backend runs on.
+ *
+ * For products with few output tiles tf.js picks a shader that spreads the
+ * work over more workgroups: a reduction across a workgroup of 256 threads
+ * (outputs of at most 128 values: a value head's or an action head's weight
+ * gradient) or small tiles. That suits a GPU. On a software adapter
+ * (SwiftShader, llvmpipe), where each workgroup runs on the processor and
+ * its barriers are costly, those shaders took most of the MLP's update: the
+ * 64x2 weight gradient of CartPole's policy head, one small product, took
+ * 46 ms of a 270 ms update, against a few ms as 32x32 tiles. So on a
+ * software adapter every product uses the tiled program (the MLP's update:
+ * 292 -> 124 ms in headless Chromium here; the MinAtar net's is dominated by
+ * large products, which are tiled either way). A real GPU keeps tf.js's own
+ * choice. The arithmetic is the same sum in another order; the browser
+ * parity test checks both against the CPU backend.
+ *
+ * Call after `tf.setBackend('webgpu')`; the flag is read at every product.
+ */
+export function tuneWebGpuMatMul(softwareAdapter: boolean): void {
+  tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', softwareAdapter ? PACKED_MATMUL_PROGRAM : MATMUL_PROGRAM_BY_SHAPE);
+}
