@@ -114,4 +114,42 @@ describe('networks', () => {
       });
     }
   });
+  it('computes the MinAtar net, and its gradients, as conv + bias + ReLU written out op by op (the fused conv is the same function)', async () => {
+    for (const backend of ['wasm', 'cpu']) {
+      await tf.setBackend(backend);
+      const spec = { observationShape: [10, 10, 4], numActions: 6 };
+      const net = createNetwork({ kind: 'minatar' }, spec, 5);
+      const byName = (prefix: string): tf.Variable => net.variables.find((v) => v.name.startsWith(prefix + '_'))!;
+      // Biases start at zero; give them values, so that a bias added in the wrong place or not at all shows.
+      const r = new RandomState(3);
+      for (const v of net.variables) if (v.rank === 1) v.assign(tf.tensor1d(Float32Array.from({ length: v.size }, () => r.uniform(-0.5, 0.5))));
+      const [convW, convB, fcW, fcB] = ['conv_w', 'conv_b', 'fc_w', 'fc_b'].map(byName) as [tf.Variable, tf.Variable, tf.Variable, tf.Variable];
+      const { w: vW, b: vB } = net.valueHead;
+      const piW = net.variables.find((v) => v.shape.join() === '128,6')!;
+      const piB = net.variables.find((v) => v.shape.join() === '6')!;
+      const x = randomBatch([4, 10, 10, 4], 9);
+      const objective = (policyLogits: tf.Tensor, baseline: tf.Tensor): tf.Scalar => tf.add(tf.sum(tf.square(baseline)), tf.sum(tf.sin(policyLogits)));
+      const reference = (): tf.Scalar => {
+        const h1 = tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, convW as tf.Tensor4D, 1, 'valid'), convB));
+        const h = tf.relu(tf.add(tf.matMul(tf.reshape(h1, [4, -1]), fcW), fcB));
+        return objective(tf.add(tf.matMul(h, piW), piB), tf.reshape(tf.add(tf.matMul(h, vW), vB), [-1]));
+      };
+      const ours = tf.variableGrads(() => {
+        const out = net.apply(x);
+        return objective(out.policyLogits, out.baseline);
+      }, net.variables as tf.Variable[]);
+      const theirs = tf.variableGrads(reference, net.variables as tf.Variable[]);
+      expect(Math.abs(ours.value.dataSync()[0]! - theirs.value.dataSync()[0]!), backend).toBeLessThanOrEqual(1e-4 * Math.abs(theirs.value.dataSync()[0]!));
+      for (const v of net.variables) {
+        const a = ours.grads[v.name]!.dataSync();
+        const b = theirs.grads[v.name]!.dataSync();
+        const scale = b.reduce((m, y) => Math.max(m, Math.abs(y)), 0);
+        expect(scale, `${backend}, ${v.name}`).toBeGreaterThan(0);
+        for (let j = 0; j < b.length; j++) expect(Math.abs(a[j]! - b[j]!), `${backend}, ${v.name}[${j}]`).toBeLessThanOrEqual(1e-4 * scale);
+      }
+      tf.dispose([x, ours.value, theirs.value, Object.values(ours.grads), Object.values(theirs.grads)]);
+      net.dispose();
+    }
+    await tf.setBackend('wasm');
+  });
 });
