@@ -114,7 +114,7 @@ describe('networks', () => {
       });
     }
   });
-  it('computes the MinAtar net, and its gradients, as conv + bias + ReLU written out op by op (the fused conv is the same function)', async () => {
+  it('computes the MinAtar net, and its gradients, as conv + bias + ReLU and the dense layers written out op by op', async () => {
     for (const backend of ['wasm', 'cpu']) {
       await tf.setBackend(backend);
       const spec = { observationShape: [10, 10, 4], numActions: 6 };

@@ -270,10 +270,7 @@ export function createNetwork(config: NetworkConfig, spec: NetworkSpec, seed: nu
       const fcW = p.weight('fc_w', [flat, resolved.hiddenSize], flat, resolved.hiddenSize);
       const fcB = p.bias('fc_b', resolved.hiddenSize);
       torso = (x) => {
-        // Conv and bias as one fused op: the same arithmetic, with the bias added inside the conv kernel
-        // (on WebGPU through SwiftShader the separate broadcast add took about 5% of a learner update).
-        // The ReLU stays apart: tf.js fuses only a linear activation while it records gradients.
-        const h = tf.relu(tf.fused.conv2d({ x: x as tf.Tensor4D, filter: convW as tf.Tensor4D, strides: 1, pad: 'valid', bias: convB }));
+        const h = tf.relu(tf.add(tf.conv2d(x as tf.Tensor4D, convW as tf.Tensor4D, 1, 'valid'), convB));
         return tf.relu(tf.add(tf.matMul(tf.reshape(h, [-1, flat]), fcW), fcB)) as tf.Tensor2D;
       };
       features = resolved.hiddenSize;
@@ -295,9 +292,8 @@ export function createNetwork(config: NetworkConfig, spec: NetworkSpec, seed: nu
       const flat = H * W * C;
       const fcW = p.weight('fc_w', [flat, resolved.hiddenSize], flat, resolved.hiddenSize);
       const fcB = p.bias('fc_b', resolved.hiddenSize);
-      // Conv and bias as one fused op, as in the MinAtar net.
       const apply = (x: tf.Tensor4D, c: { w: tf.Variable; b: tf.Variable }): tf.Tensor4D =>
-        tf.fused.conv2d({ x, filter: c.w as tf.Tensor4D, strides: 1, pad: 'same', bias: c.b });
+        tf.add(tf.conv2d(x, c.w as tf.Tensor4D, 1, 'same'), c.b);
       torso = (x) => {
         let h = x as tf.Tensor4D;
         for (const s of sections) {
