@@ -114,6 +114,7 @@ describe('networks', () => {
       });
     }
   });
+
   it('computes the MinAtar net, and its gradients, as conv + bias + ReLU and the dense layers written out op by op', async () => {
     for (const backend of ['wasm', 'cpu']) {
       await tf.setBackend(backend);
