@@ -142,8 +142,8 @@ describe('networks', () => {
       const theirs = tf.variableGrads(reference, net.variables as tf.Variable[]);
       expect(Math.abs(ours.value.dataSync()[0]! - theirs.value.dataSync()[0]!), backend).toBeLessThanOrEqual(1e-4 * Math.abs(theirs.value.dataSync()[0]!));
       for (const v of net.variables) {
-        const a = ours.grads[v.name]!.dataSync();
-        const b = theirs.grads[v.name]!.dataSync();
+        const a = ours.grads[v.name]!.dataSync() as Float32Array;
+        const b = theirs.grads[v.name]!.dataSync() as Float32Array;
         const scale = b.reduce((m, y) => Math.max(m, Math.abs(y)), 0);
         expect(scale, `${backend}, ${v.name}`).toBeGreaterThan(0);
         for (let j = 0; j < b.length; j++) expect(Math.abs(a[j]! - b[j]!), `${backend}, ${v.name}[${j}]`).toBeLessThanOrEqual(1e-4 * scale);
