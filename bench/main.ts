@@ -13,14 +13,12 @@
  */
 import { parseArgs } from 'node:util';
 import { benchEnvs, DEFAULT_ENV_BENCH } from './envBench';
-import { benchEndToEnd, benchLearner, benchLearnerKernels, benchSetups } from './learnerBench';
-import type { CoreChoice } from '../src/core/config/experimentConfig';
 import { benchBrowser } from './browserBench';
 import { benchLearning, LEARNING_USAGE } from './learningBench';
 import { benchSwarm, SWARM_USAGE } from './swarmBench';
 import { soakBrowser, soakHeadless } from './soakBench';
-import { useWasmBackend } from '../src/node/tfWasm';
-import { NETWORK_KINDS, type NetworkKind } from '../src/core/model/networkKinds';
+import { DAWN_INSTALL_HINT } from '../src/node/tfWebGpu';
+import { learnerCommand } from './learnerCommand';
 import { ENV_IDS } from '../src/core/envs/envInfo';
 
 const USAGE = `usage: npm run bench -- <benchmark> [flags]
@@ -34,6 +32,14 @@ benchmarks:
   learner  tf.js kernels per learner update, per network and stage; learner frames/s per
            network on the tf.js WASM backend, alone and end to end with 1 and 2
            worker-thread actors
+           --backend B     the learner's tf.js backend: wasm (default), cpu, or webgpu: a real
+                           GPU from Node through Dawn's bindings (${DAWN_INSTALL_HINT}
+                           first; Dawn's own flags from $DAWN_FLAGS, e.g. backend=vulkan); end to
+                           end is measured on wasm only
+           --tf-flags K=V,...  tf.js flags set before measuring (e.g. WEBGPU_MATMUL_PROGRAM_TYPE=3)
+           --batch-size B  B unrolls per update instead of each setup's own (2 for the MLP, 4)
+           --profile       also where one update spends its kernel time (tf.profile; on
+                           WebGPU the GPU's own timestamps), per network
            --networks a,b  mlp, minatar, resnet (default: all)
            --cores a,b     none (feed-forward), lstm (the LSTM core) (default: both)
            --updates N     updates per timed block (default 10)
@@ -100,6 +106,10 @@ async function main(): Promise<void> {
       seconds: { type: 'string' },
       'no-e2e': { type: 'boolean' },
       'kernels-only': { type: 'boolean' },
+      backend: { type: 'string' },
+      'tf-flags': { type: 'string' },
+      'batch-size': { type: 'string' },
+      profile: { type: 'boolean' },
       'no-solve': { type: 'boolean' },
       'solve-backend': { type: 'string' },
       'solve-preset': { type: 'string' },
@@ -138,29 +148,7 @@ async function main(): Promise<void> {
       return;
     }
     case 'learner': {
-      const networks = (str(values.networks)?.split(',') ?? [...NETWORK_KINDS]) as NetworkKind[];
-      const unknown = networks.filter((n) => !NETWORK_KINDS.includes(n));
-      if (unknown.length > 0) {
-        console.error(`unknown network(s): ${unknown.join(', ')}. Valid: ${NETWORK_KINDS.join(', ')}`);
-        process.exit(2);
-      }
-      const cores = (str(values.cores)?.split(',') ?? ['none', 'lstm']) as CoreChoice[];
-      if (cores.some((c) => c !== 'none' && c !== 'lstm')) {
-        console.error(`--cores takes none, lstm or both (none,lstm), got '${str(values.cores)}'`);
-        process.exit(2);
-      }
-      const setups = benchSetups(networks, cores);
-      const repeats = positiveInt('repeats', str(values.repeats), 3);
-      const backend = await useWasmBackend();
-      console.log(`learner benchmark on tf.js '${backend}', Node ${process.version}\n`);
-      console.log(await benchLearnerKernels(setups));
-      if (values['kernels-only']) return;
-      console.log();
-      console.log(await benchLearner({ updates: positiveInt('updates', str(values.updates), 10), repeats, setups }));
-      if (!values['no-e2e']) {
-        console.log();
-        console.log(await benchEndToEnd({ seconds: positiveInt('seconds', str(values.seconds), 10), repeats, setups }));
-      }
+      await learnerCommand(values, positiveInt);
       return;
     }
     case 'browser': {

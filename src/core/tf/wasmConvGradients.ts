@@ -1,44 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
+import { freeInfos, replaceKernel, runKernel, strideOneConvGeometry, type ConvGradAttrs, type KernelArgs } from './kernelComposition';
 
 const MARK = 'impalaLabConvGradient';
 
-type KernelArgs = Parameters<tf.KernelFunc>[0];
-interface ConvGradAttrs {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number;
-  dataFormat: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
-
-/** Runs another WASM kernel directly (kernels cannot call tf ops). */
+/** Runs another WASM kernel directly. */
 function run(name: string, inputs: tf.NamedTensorInfoMap, attrs: tf.NamedAttrMap, backend: unknown): tf.TensorInfo {
-  const kernel = tf.getKernel(name, 'wasm');
-  if (!kernel) throw new Error(`wasm backend lacks ${name}`);
-  return kernel.kernelFunc({ inputs, attrs, backend } as KernelArgs) as tf.TensorInfo;
+  return runKernel('wasm', name, inputs, attrs, backend);
 }
 
-/** Frees intermediate results made inside a kernel. */
-function free(backend: unknown, ...infos: tf.TensorInfo[]): void {
-  for (const info of infos) (backend as tf.KernelBackend).disposeData(info.dataId);
-}
-
-/** Checks what these kernels support and returns the conv geometry. */
-function geometry(where: string, xShape: number[], filterShape: number[], attrs: ConvGradAttrs) {
-  const { strides, pad, dataFormat, dimRoundingMode } = attrs;
-  if (dataFormat !== 'NHWC') throw new Error(`${where} on wasm supports NHWC only, got ${dataFormat}`);
-  const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
-  // Our networks downsample by pooling; stride 1 keeps these kernels simple and checked.
-  if (sh !== 1 || sw !== 1) throw new Error(`${where} on wasm supports stride 1 only, got [${sh}, ${sw}]`);
-  if (typeof pad === 'object') throw new Error(`${where} on wasm does not support explicit padding`);
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    1,
-    1,
-    pad,
-    dimRoundingMode,
-  );
-}
+const geometry = (where: string, xShape: number[], filterShape: number[], attrs: ConvGradAttrs): tf.backend_util.Conv2DInfo =>
+  strideOneConvGeometry(`${where} on wasm`, xShape, filterShape, attrs);
 
 /**
  * dW[kh, kw, ci, co] = sum_{b, oy, ox} x[b, oy + kh - pt, ox + kw - pl, ci] dy[b, oy, ox, co]
@@ -62,7 +33,7 @@ function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const filter = run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] }, backend);
   const out = run('Conv2D', { x: input, filter }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] }, backend);
   const dw = run('Transpose', { x: out }, { perm: [1, 2, 0, 3] }, backend);
-  free(backend, padded, input, filter, out);
+  freeInfos(backend, padded, input, filter, out);
   return dw;
 }
 
@@ -89,16 +60,8 @@ function conv2DBackpropInput(args: KernelArgs): tf.TensorInfo {
   const flipped = run('Reverse', { x: filter }, { dims: [0, 1] }, backend);
   const swapped = run('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] }, backend);
   const dx = run('Conv2D', { x: padded, filter: swapped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] }, backend);
-  free(backend, padded, flipped, swapped);
+  freeInfos(backend, padded, flipped, swapped);
   return dx;
-}
-
-function replace(kernelName: string, kernelFunc: tf.KernelFunc): void {
-  const existing = tf.getKernel(kernelName, 'wasm');
-  if (existing && (existing.kernelFunc as unknown as Record<string, unknown>)[MARK]) return;
-  (kernelFunc as unknown as Record<string, unknown>)[MARK] = true;
-  if (existing) tf.unregisterKernel(kernelName, 'wasm');
-  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
 }
 
 /**
@@ -110,6 +73,6 @@ function replace(kernelName: string, kernelFunc: tf.KernelFunc): void {
  * plain `tf.conv2d`, trains on every backend. Stride 1. Idempotent.
  */
 export function registerWasmConvGradients(): void {
-  replace('Conv2DBackpropFilter', conv2DBackpropFilter as tf.KernelFunc);
-  replace('Conv2DBackpropInput', conv2DBackpropInput as tf.KernelFunc);
+  replaceKernel('Conv2DBackpropFilter', 'wasm', conv2DBackpropFilter as tf.KernelFunc, MARK);
+  replaceKernel('Conv2DBackpropInput', 'wasm', conv2DBackpropInput as tf.KernelFunc, MARK);
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { prepareWasm } from '../../workers/workerBackend';
-import { tuneWebGpuMatMul } from './webgpuTuning';
+import { tuneWebGpu } from './webgpuTuning';
 import { BACKEND_ORDER, type BackendChoice, type BackendName, type BackendProvider, type BackendReport, type GpuDeviceLike } from './backendTypes';
 
 export { BACKEND_LABELS, BACKEND_ORDER, type BackendChoice, type BackendName, type BackendReport, type GpuDeviceLike } from './backendTypes';
@@ -90,7 +90,7 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
       await tf.ready();
       const adapter = name === 'webgpu' ? await describeAdapter() : name === 'webgl' ? webglRenderer() : null;
       const software = adapter !== null && SOFTWARE_RENDERER.test(adapter);
-      if (name === 'webgpu') tuneWebGpuMatMul(software);
+      if (name === 'webgpu') tuneWebGpu(software);
       return { backend: name, adapter, fallbacks, ...(software ? { software: true } : {}) };
     } catch (e) {
       fallbacks.push({ backend: name, reason: e instanceof Error ? e.message : String(e) });

@@ -10,7 +10,7 @@ import { assembleBatch } from '../../../src/core/learner/batch';
 import { Learner, type LearnerOptions } from '../../../src/core/learner/learner';
 import type { NetworkConfig } from '../../../src/core/model/networks';
 import { RandomState } from '../../../src/core/rng/randomState';
-import { tuneWebGpuMatMul } from '../../../src/ui/lab/webgpuTuning';
+import { tuneWebGpu } from '../../../src/ui/lab/webgpuTuning';
 
 export interface ParityResult {
   backend: string;
@@ -68,7 +68,7 @@ const CASES: { name: string; network: NetworkConfig; shape: number[]; numTasks: 
 async function run(backend: string, label = backend, softwareTuning = false): Promise<ParityResult[]> {
   if (!(await tf.setBackend(backend))) return [];
   await tf.ready();
-  if (backend === 'webgpu') tuneWebGpuMatMul(softwareTuning);
+  if (backend === 'webgpu') tuneWebGpu(softwareTuning);
   const results: ParityResult[] = [];
   for (const c of CASES) {
     const learner = new Learner({
