@@ -45,7 +45,7 @@ export async function learnerCommand(
   let where = '';
   if (choice === 'webgpu') {
     try {
-      where = `, adapter: ${(await useNodeWebGpuBackend(process.env.DAWN_FLAGS?.split(',').filter((f) => f !== '') ?? [])).adapter}`;
+      where = `, adapter: ${(await useNodeWebGpuBackend(process.env.DAWN_FLAGS?.split(',').filter((f) => f !== '') ?? [], { tfjsKernels: values['tfjs-conv-gradient'] === true })).adapter}, conv filter gradient: ${values['tfjs-conv-gradient'] === true ? "tf.js's kernel" : 'patch product'}`;
     } catch (error) {
       console.error(error instanceof Error ? error.message : String(error));
       process.exit(1);

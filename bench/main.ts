@@ -40,6 +40,8 @@ benchmarks:
            --batch-size B  B unrolls per update instead of each setup's own (2 for the MLP, 4)
            --profile       also where one update spends its kernel time (tf.profile; on
                            WebGPU the GPU's own timestamps), per network
+           --tfjs-conv-gradient  webgpu: tf.js's own conv filter gradient instead of the
+                           patch product the lab uses there (for comparison)
            --networks a,b  mlp, minatar, resnet (default: all)
            --cores a,b     none (feed-forward), lstm (the LSTM core) (default: both)
            --updates N     updates per timed block (default 10)
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
       'tf-flags': { type: 'string' },
       'batch-size': { type: 'string' },
       profile: { type: 'boolean' },
+      'tfjs-conv-gradient': { type: 'boolean' },
       'no-solve': { type: 'boolean' },
       'solve-backend': { type: 'string' },
       'solve-preset': { type: 'string' },
