@@ -188,6 +188,78 @@ describe('LstmCore', () => {
   });
 });
 
+describe('the LSTM core\'s gradient for its inputs (backpropagation through time, lstmRecurrence.ts)', () => {
+  it('matches float64 finite differences for the features and the initial state, resets included', () => {
+    const S = 5, C = 3, H = 4, F = 3, A = 3;
+    const config: LstmCoreConfig = { kind: 'lstm', size: H, previousAction: true, previousReward: true };
+    const { core, params } = makeCore(config, F, A, 21);
+    const random = new RandomState(23);
+    const features = Float64Array.from({ length: S * C * F }, () => random.uniform(-1, 1));
+    const inputs = sequenceInputs(S, C, H, A, 25);
+    const state = inputs.initialState as { h: Float32Array; c: Float32Array };
+    const h0 = Float64Array.from(state.h);
+    const c0 = Float64Array.from(state.c);
+    const wh = Float64Array.from({ length: S * C * H }, () => random.uniform(-1, 1));
+    const wc = Float64Array.from({ length: S * C * H }, () => random.uniform(-1, 1));
+    // L = sum w_h . h + sum w_c . c over every row: gradient reaches every step through h and c.
+    const loss = (): number => {
+      const reference = referenceLstm(params, features, F, A, H, config, {
+        ...inputs,
+        // The float64 state itself (the reference reads it as it is), so that a step of eps is not rounded to float32.
+        initialState: { h: h0 as unknown as Float32Array, c: c0 as unknown as Float32Array },
+      });
+      let sum = 0;
+      for (let k = 0; k < reference.h.length; k++) sum += wh[k]! * reference.h[k]! + wc[k]! * reference.c[k]!;
+      return sum;
+    };
+    const x = tf.tensor2d(Float32Array.from(features), [S * C, F]);
+    const hInit = tf.tensor2d(state.h, [C, H]);
+    const cInit = tf.tensor2d(state.c, [C, H]);
+    const whT = tf.tensor2d(Float32Array.from(wh), [S * C, H]);
+    const wcT = tf.tensor2d(Float32Array.from(wc), [S * C, H]);
+    const [dx, dh0, dc0] = tf.grads((f: tf.Tensor, h: tf.Tensor, c: tf.Tensor) => {
+      const out = core.apply(f as tf.Tensor2D, { ...inputs, initialState: { h: h as tf.Tensor2D, c: c as tf.Tensor2D } });
+      return tf.add(tf.sum(tf.mul(out.h, whT)), tf.sum(tf.mul(out.c, wcT)));
+    })([x, hInit, cInit]);
+    const eps = 1e-6;
+    // Float32 gradients against float64 finite differences, as for the weights above: tight where they are.
+    const check = (analytic: Float32Array, values: Float64Array): void => {
+      for (let k = 0; k < values.length; k++) {
+        const saved = values[k]!;
+        values[k] = saved + eps;
+        const up = loss();
+        values[k] = saved - eps;
+        const down = loss();
+        values[k] = saved;
+        const numeric = (up - down) / (2 * eps);
+        expect(Math.abs(analytic[k]! - numeric)).toBeLessThan(1e-4 + 1e-3 * Math.abs(numeric));
+      }
+    };
+    check(dx!.dataSync() as Float32Array, features);
+    check(dh0!.dataSync() as Float32Array, h0);
+    check(dc0!.dataSync() as Float32Array, c0);
+    // Column 0 resets at step 3 and column 1 at step 2: the initial state's gradient is real, not zero, before that.
+    expect(Math.max(...Array.from(dh0!.dataSync(), Math.abs))).toBeGreaterThan(1e-3);
+    tf.dispose([x, hInit, cInit, whT, wcT, dx!, dh0!, dc0!, core.wx, core.wh, core.b]);
+  });
+
+  it('leaves no tensors behind across gradient steps', () => {
+    const config: LstmCoreConfig = { kind: 'lstm', size: 4, previousAction: true, previousReward: true };
+    const { core } = makeCore(config, 3, 3, 31);
+    const inputs = sequenceInputs(5, 3, 4, 3, 33);
+    const x = tf.randomNormal([15, 3], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const step = (): void => {
+      const { grads, value } = tf.variableGrads(() => tf.sum(core.apply(x, inputs).h) as tf.Scalar, [core.wx, core.wh, core.b]);
+      tf.dispose([value, ...Object.values(grads)]);
+    };
+    step();
+    const before = tf.memory().numTensors;
+    for (let k = 0; k < 3; k++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, core.wx, core.wh, core.b]);
+  });
+});
+
 describe('a network with an LSTM core', () => {
   it('puts W_x, W_h and b between torso and heads, with the forget gate biased to 1', () => {
     const net = createNetwork({ kind: 'mlp', hiddenSizes: [8], core: { kind: 'lstm' } }, { observationShape: [4], numActions: 2 }, 1);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { RandomState } from '../rng/randomState';
 import { glorotUniform } from './initializers';
+import { lstmRecurrence } from './lstmRecurrence';
 
 /**
  * The recurrent core of the paper's agents (Espeholt et al. 2018, figure 3):
@@ -137,14 +138,14 @@ export class LstmCore {
    * Runs the core over S steps of C columns from `inputs.initialState`:
    * `features` is `[S * C, F]`, time-major. Returns h_t and c_t of every row.
    * The input projection u_t W_x + b is one matrix product for all rows;
-   * only h_{t-1} W_h is stepped.
+   * only h_{t-1} W_h is stepped, in one op with its gradient written out
+   * (lstmRecurrence.ts).
    */
   apply(features: tf.Tensor2D, inputs: CoreInputs): CoreOutputs {
     const H = this.config.size;
     const A = this.numActions;
     const rows = features.shape[0];
     const C = this.columnsOf(rows, inputs);
-    const S = rows / C;
     return tf.tidy(() => {
       const parts: tf.Tensor2D[] = [features];
       if (this.config.previousAction) {
@@ -159,30 +160,11 @@ export class LstmCore {
         parts.push(tf.tensor2d(Float32Array.from(inputs.previousRewards, (r) => Math.max(-1, Math.min(1, r))), [rows, 1]));
       }
       const u = parts.length === 1 ? features : tf.concat(parts, 1);
-      const projected = tf.add(tf.matMul(u, this.wx), this.b);
-      // Each step's rows of the projection, by unstack and split rather than slices: their gradients are
-      // one stack or concat, where a slice's would be a zero-padded copy of the whole input per step.
-      const steps = S === 1 ? [projected] : tf.unstack(tf.reshape(projected, [S, C, 4 * H]));
+      const projected = tf.add(tf.matMul(u, this.wx), this.b) as tf.Tensor2D;
       const s = inputs.initialState;
-      let h: tf.Tensor2D = s.h instanceof tf.Tensor ? tf.reshape(s.h, [C, H]) : tf.tensor2d(s.h, [C, H]);
-      let c: tf.Tensor2D = s.c instanceof tf.Tensor ? tf.reshape(s.c, [C, H]) : tf.tensor2d(s.c, [C, H]);
-      const hs: tf.Tensor2D[] = [];
-      const cs: tf.Tensor2D[] = [];
-      for (let t = 0; t < S; t++) {
-        const resets = inputs.resets.subarray(t * C, (t + 1) * C);
-        if (resets.some((r) => r !== 0)) {
-          const keep = tf.tensor2d(Float32Array.from(resets, (r) => (r ? 0 : 1)), [C, 1]);
-          h = tf.mul(h, keep);
-          c = tf.mul(c, keep);
-        }
-        const z = tf.add(steps[t]!, tf.matMul(h, this.wh));
-        const [zi, zf, zg, zo] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-        c = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zg)));
-        h = tf.mul(tf.sigmoid(zo), tf.tanh(c));
-        hs.push(h);
-        cs.push(c);
-      }
-      return { h: S === 1 ? hs[0]! : tf.concat(hs, 0), c: S === 1 ? cs[0]! : tf.concat(cs, 0) };
+      const h0: tf.Tensor2D = s.h instanceof tf.Tensor ? tf.reshape(s.h, [C, H]) : tf.tensor2d(s.h, [C, H]);
+      const c0: tf.Tensor2D = s.c instanceof tf.Tensor ? tf.reshape(s.c, [C, H]) : tf.tensor2d(s.c, [C, H]);
+      return lstmRecurrence({ projected, wh: this.wh as tf.Tensor as tf.Tensor2D, h0, c0, resets: inputs.resets });
     });
   }
 }
