@@ -132,7 +132,7 @@ export const PRESETS: readonly Preset[] = [
     'seaquest',
     'MinAtar Seaquest',
     'Shoot enemy submarines, rescue divers and surface before the oxygen runs out, which takes planning far ahead. ' +
-      'Experience replay (half of every batch from the last 128 unrolls, IMPALA section 5.2.1) taught the agent to surface here: a mean return of 68.2 and 87.6 after 5 million frames (seeds 1 and 2; npm run bench -- learning --preset seaquest --frames 5000000), where without replay agents shot until their oxygen ran out and stalled near 6.',
+      'Experience replay (half of every batch from the last 128 unrolls, IMPALA section 5.2.1) taught the agent to surface here: a mean return of 68.2, 87.6 and 111.3 after 5 million frames (seeds 1-3, each past the MinAtar reference of 20 by 2.7 million; npm run bench -- learning --preset seaquest --frames 5000000), where without replay agents shot until their oxygen ran out and stalled near 6.',
     // Replay, as the search in bench/results/minatar-search.md found: without it no agent learned to surface.
     { replayShare: 0.5 },
   ),
