@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MinAtarGameName } from '../../src/core/envs/minatar/game';
 import type { MetricsRecord, TaskRecord } from '../../src/core/telemetry/metrics';
-import { HISTORY_CHARTS, METRIC_KEYS, TASK_KEYS, TrainingHistory } from '../../src/core/telemetry/trainingHistory';
+import { METRIC_KEYS, TASK_KEYS } from '../../src/core/telemetry/exportColumns';
+import { HISTORY_CHARTS, TrainingHistory } from '../../src/core/telemetry/trainingHistory';
 import { ThinnedLog } from '../../src/core/telemetry/thinnedLog';
 
 function record(i: number, over: Partial<MetricsRecord> = {}): MetricsRecord {

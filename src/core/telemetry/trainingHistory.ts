@@ -1,4 +1,5 @@
-import type { MetricsRecord, TaskRecord } from './metrics';
+import type { MetricsRecord } from './metrics';
+import { METRIC_KEYS, TASK_KEYS } from './exportColumns';
 import { isRecentEpisodesState, RecentEpisodes, type RecentEpisodesState } from './recentEpisodes';
 import { SeriesBuffer, type Columns, type Reducer, type SeriesBufferState } from './seriesBuffer';
 import { ThinnedLog, type ThinnedLogState } from './thinnedLog';
@@ -14,47 +15,6 @@ import { ThinnedLog, type ThinnedLogState } from './thinnedLog';
  * Memory is flat however long the run: chart series are `SeriesBuffer`s,
  * and the exported records and episodes are thinned logs (`ThinnedLog`).
  */
-
-/**
- * The CSV column order: `MetricsRecord`'s keys as documented in metrics.ts
- * (progress, episodes, throughput and lag, losses, diagnostics, stage timings).
- */
-export const METRIC_KEYS = [
-  'frames',
-  'updates',
-  'episodes',
-  'episodeReturnMean100',
-  'episodeLengthMean100',
-  'fps',
-  'policyLagMin',
-  'policyLagMean',
-  'policyLagMax',
-  'queueDepth',
-  'actorRestarts',
-  'learningRate',
-  'totalLoss',
-  'policyGradientLoss',
-  'baselineLoss',
-  'entropyLoss',
-  'entropy',
-  'gradNorm',
-  'clippedRhoFraction',
-  'skippedUpdates',
-  'timeWaitMs',
-  'timeAssembleMs',
-  'timeForwardBackwardMs',
-  'timeApplyMs',
-  'timePublishMs',
-  'wallSeconds',
-  'normalisedScoreMean',
-  'normalisedScoreMedian',
-] as const satisfies readonly (keyof MetricsRecord)[];
-
-// Compile-time check that METRIC_KEYS lists every scalar key of MetricsRecord
-// (`tasks`, a suite's per-game records, is not a single column).
-type MissingMetricKey = Exclude<keyof MetricsRecord, (typeof METRIC_KEYS)[number] | 'tasks'>;
-const metricKeysAreComplete: [MissingMetricKey] extends [never] ? true : MissingMetricKey = true;
-void metricKeysAreComplete;
 
 /** One finished episode: its return, its length in agent steps, and the learner's frame count after its batch. */
 export interface EpisodeEntry {
@@ -99,25 +59,6 @@ const REDUCERS: { readonly [C in HistoryChart]: readonly Reducer[] } = {
   clippedRho: ['mean'],
   normalisedScore: ['mean', 'mean'],
 };
-
-/**
- * The per-game columns of a suite run's CSV, each written `<game>.<key>`
- * (`breakout.episodeReturnMean100`), after the METRIC_KEYS columns; the
- * JSON export keeps each record's `tasks` as they are.
- */
-export const TASK_KEYS = [
-  'frames',
-  'episodes',
-  'episodeReturnMean100',
-  'normalisedScore',
-  'popartMu',
-  'popartSigma',
-] as const satisfies readonly (keyof TaskRecord)[];
-
-// Compile-time check that TASK_KEYS lists every per-game value of TaskRecord.
-type MissingTaskKey = Exclude<keyof TaskRecord, (typeof TASK_KEYS)[number] | 'task'>;
-const taskKeysAreComplete: [MissingTaskKey] extends [never] ? true : MissingTaskKey = true;
-void taskKeysAreComplete;
 
 /** A suite has a handful of games; a history charts at most this many (further ones are exported, not charted). */
 const MAX_CHARTED_TASKS = 64;
