@@ -49,6 +49,22 @@ export function strideOneConvGeometry(where: string, xShape: number[], filterSha
   );
 }
 
+/**
+ * A filter gradient's input, zero-padded as the forward convolution padded
+ * it (stride 1: `info` from `strideOneConvGeometry`), by `backendName`'s own
+ * `PadV2`; null when the forward pass had no padding ('valid'), so the
+ * caller uses `x` as it is and has nothing to free.
+ */
+export function padAsForward(backendName: string, x: tf.TensorInfo, info: tf.backend_util.Conv2DInfo, backend: unknown): tf.TensorInfo | null {
+  const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = info;
+  const { top, left } = info.padInfo;
+  const bottom = OH + KH - 1 - H - top;
+  const right = OW + KW - 1 - W - left;
+  if (bottom < 0 || right < 0) throw new Error(`Conv2DBackpropFilter on ${backendName}: unsupported padding`);
+  if (top + bottom + left + right === 0) return null;
+  return runKernel(backendName, 'PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }, backend);
+}
+
 /** tf.js's own kernels that `replaceKernel` took out, by backend and kernel name. */
 const originals = new Map<string, tf.KernelConfig>();
 

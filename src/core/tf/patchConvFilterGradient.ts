@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { freeInfos, replaceKernel, restoreKernel, runKernel, strideOneConvGeometry, type ConvGradAttrs, type KernelArgs } from './kernelComposition';
+import { freeInfos, padAsForward, replaceKernel, restoreKernel, runKernel, strideOneConvGeometry, type ConvGradAttrs, type KernelArgs } from './kernelComposition';
 
 const MARK = 'impalaLabPatchConvFilterGradient';
 
@@ -32,18 +32,13 @@ function patchConvFilterGradient(backendName: string): tf.KernelFunc {
     const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
     const a = attrs as unknown as ConvGradAttrs & { filterShape: [number, number, number, number] };
     const info = strideOneConvGeometry(`Conv2DBackpropFilter on ${backendName}`, x.shape, a.filterShape, a);
-    const { batchSize: N, inHeight: H, inWidth: W, inChannels: CI, outHeight: OH, outWidth: OW, outChannels: CO, filterHeight: KH, filterWidth: KW } = info;
-    const { top, left } = info.padInfo;
-    const bottom = OH + KH - 1 - H - top;
-    const right = OW + KW - 1 - W - left;
-    if (bottom < 0 || right < 0) throw new Error(`Conv2DBackpropFilter on ${backendName}: unsupported padding`);
+    const { batchSize: N, inChannels: CI, outHeight: OH, outWidth: OW, outChannels: CO, filterHeight: KH, filterWidth: KW } = info;
     const run = (name: string, ins: tf.NamedTensorInfoMap | tf.TensorInfo[], at: tf.NamedAttrMap): tf.TensorInfo => runKernel(backendName, name, ins, at, backend);
 
-    const padded =
-      top + bottom + left + right > 0 ? run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }) : x;
+    const padded = padAsForward(backendName, x, info, backend);
     const slices: tf.TensorInfo[] = [];
     for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++) slices.push(run('Slice', { x: padded }, { begin: [0, kh, kw, 0], size: [N, OH, OW, CI] }));
+      for (let kw = 0; kw < KW; kw++) slices.push(run('Slice', { x: padded ?? x }, { begin: [0, kh, kw, 0], size: [N, OH, OW, CI] }));
     }
     const concatenated = slices.length > 1;
     const patches = concatenated ? run('Concat', slices, { axis: 3 }) : slices[0]!;
@@ -52,7 +47,7 @@ function patchConvFilterGradient(backendName: string): tf.KernelFunc {
     const g = run('Reshape', { x: dy }, { shape: [1, rows, CO] });
     const product = run('BatchMatMul', { a: p, b: g }, { transposeA: true, transposeB: false });
     const dw = run('Reshape', { x: product }, { shape: [KH, KW, CI, CO] });
-    freeInfos(backend, ...(padded === x ? [] : [padded]), ...slices, ...(concatenated ? [patches] : []), p, g, product);
+    freeInfos(backend, ...(padded ? [padded] : []), ...slices, ...(concatenated ? [patches] : []), p, g, product);
     return dw;
   };
 }

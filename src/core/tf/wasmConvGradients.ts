@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { freeInfos, replaceKernel, runKernel, strideOneConvGeometry, type ConvGradAttrs, type KernelArgs } from './kernelComposition';
+import { freeInfos, padAsForward, replaceKernel, runKernel, strideOneConvGeometry, type ConvGradAttrs, type KernelArgs } from './kernelComposition';
 
 const MARK = 'impalaLabConvGradient';
 
@@ -23,17 +23,12 @@ function conv2DBackpropFilter(args: KernelArgs): tf.TensorInfo {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const a = attrs as unknown as ConvGradAttrs & { filterShape: [number, number, number, number] };
   const info = geometry('Conv2DBackpropFilter', x.shape, a.filterShape, a);
-  const { inHeight: H, inWidth: W, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = info;
-  const { top, left } = info.padInfo;
-  const bottom = OH + KH - 1 - H - top;
-  const right = OW + KW - 1 - W - left;
-  if (bottom < 0 || right < 0) throw new Error('Conv2DBackpropFilter on wasm: unsupported padding');
-  const padded = run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 }, backend);
-  const input = run('Transpose', { x: padded }, { perm: [3, 1, 2, 0] }, backend);
+  const padded = padAsForward('wasm', x, info, backend);
+  const input = run('Transpose', { x: padded ?? x }, { perm: [3, 1, 2, 0] }, backend);
   const filter = run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] }, backend);
   const out = run('Conv2D', { x: input, filter }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] }, backend);
   const dw = run('Transpose', { x: out }, { perm: [1, 2, 0, 3] }, backend);
-  freeInfos(backend, padded, input, filter, out);
+  freeInfos(backend, ...(padded ? [padded] : []), input, filter, out);
   return dw;
 }
 
