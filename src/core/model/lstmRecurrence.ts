@@ -45,11 +45,12 @@ function gateRow(H: number, elsewhere: number, inG: number): tf.Tensor2D {
   return tf.tensor2d(row, [1, 4 * H]);
 }
 
-/** keep_t for the C rows of step t, or null when no column resets there. */
-function keepMask(resets: Uint8Array, t: number, C: number): tf.Tensor2D | null {
-  const rows = resets.subarray(t * C, (t + 1) * C);
-  if (!rows.some((r) => r !== 0)) return null;
-  return tf.tensor2d(Float32Array.from(rows, (r) => (r ? 0 : 1)), [C, 1]);
+/** keep_t of each step as data (1, or 0 where a column resets), or null for a step where no column resets. */
+function keepMasks(resets: Uint8Array, S: number, C: number): (Float32Array | null)[] {
+  return Array.from({ length: S }, (_, t) => {
+    const rows = resets.subarray(t * C, (t + 1) * C);
+    return rows.some((r) => r !== 0) ? Float32Array.from(rows, (r) => (r ? 0 : 1)) : null;
+  });
 }
 
 /** h_t and c_t of every row, `[S * C, H]` each. */
@@ -59,6 +60,8 @@ export function lstmRecurrence({ projected, wh, h0, c0, resets }: RecurrenceInpu
   if (!Number.isInteger(S) || projected.shape[1] !== 4 * H || resets.length !== S * C) {
     throw new Error(`lstmRecurrence: projected [${projected.shape}] is not S x ${C} rows of ${4 * H}, or resets (${resets.length}) not one per row`);
   }
+  // Read by both passes; as plain data, so that no tensor must outlive the forward pass's scope for the backward one.
+  const keeps = keepMasks(resets, S, C);
   const op = tf.customGrad((p, w, hInit, cInit, save) => {
     const scale = gateRow(H, 1, 2);
     const offset = gateRow(H, 0, 1);
@@ -70,7 +73,7 @@ export function lstmRecurrence({ projected, wh, h0, c0, resets }: RecurrenceInpu
     // Per step, for the gradient: h', c', a_t, i_t, f_t, g_t, o_t, tanh(c_t).
     const saved: tf.Tensor[] = [];
     for (let t = 0; t < S; t++) {
-      const keep = keepMask(resets, t, C);
+      const keep = keeps[t] ? tf.tensor2d(keeps[t]!, [C, 1]) : null;
       if (keep) {
         h = tf.mul(h, keep);
         c = tf.mul(c, keep);
@@ -111,7 +114,7 @@ export function lstmRecurrence({ projected, wh, h0, c0, resets }: RecurrenceInpu
           dZs[t] = dZ;
           let dhPrev: tf.Tensor = tf.matMul(dZ, w as tf.Tensor2D, false, true);
           let dcPrev: tf.Tensor = tf.mul(dc, f!);
-          const keep = keepMask(resets, t, C);
+          const keep = keeps[t] ? tf.tensor2d(keeps[t]!, [C, 1]) : null;
           if (keep) {
             dhPrev = tf.mul(dhPrev, keep);
             dcPrev = tf.mul(dcPrev, keep);
