@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { registerPatchConvFilterGradient } from '../core/tf/patchConvFilterGradient';
+import { unregisterPatchConvFilterGradient } from '../core/tf/patchConvFilterGradient';
+import { adapterName, isSoftwareRenderer, tuneWebGpu, type GpuAdapterInfoLike } from '../core/tf/webgpuTuning';
 
 /**
  * tf.js's WebGPU backend in Node, for benchmarks on a real GPU without a
@@ -29,10 +30,10 @@ export interface NodeWebGpu {
 
 /**
  * Installs Dawn as `navigator.gpu`, then selects tf.js's WebGPU backend.
- * `dawnFlags` are Dawn's own (for example `backend=vulkan`). As in the lab,
- * a convolution's filter gradient is our patch product
- * (patchConvFilterGradient.ts) unless `tfjsKernels` asks for tf.js's own,
- * for comparison. Throws with a message that says what to do when the
+ * `dawnFlags` are Dawn's own (for example `backend=vulkan`). The backend
+ * is tuned for the adapter as the lab tunes it (webgpuTuning.ts); on a GPU
+ * that makes a convolution's filter gradient our patch product, unless
+ * `tfjsKernels` asks for tf.js's own, for comparison. Throws with a message that says what to do when the
  * package or a GPU adapter is missing.
  */
 export async function useNodeWebGpuBackend(dawnFlags: string[] = [], { tfjsKernels = false }: { tfjsKernels?: boolean } = {}): Promise<NodeWebGpu> {
@@ -53,13 +54,14 @@ export async function useNodeWebGpuBackend(dawnFlags: string[] = [], { tfjsKerne
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('Dawn found no WebGPU adapter (it needs a Vulkan, Metal or Direct3D 12 driver for a GPU)');
   // `GPUAdapter.info` is newer than the WebGPU types tf.js brings; Dawn has it.
-  const info = (adapter as GPUAdapter & { info?: Partial<Record<'vendor' | 'architecture' | 'device' | 'description', string>> }).info ?? {};
-  const described = [info.vendor, info.architecture, info.device, info.description].filter((s) => s).join(' ') || 'unnamed adapter';
+  const described = adapterName((adapter as GPUAdapter & { info?: GpuAdapterInfoLike }).info ?? {});
 
   // Imported only now: the backend registers itself only where `navigator.gpu` exists when it loads.
   await import('@tensorflow/tfjs-backend-webgpu');
   if (!(await tf.setBackend('webgpu'))) throw new Error(`tf.js's WebGPU backend failed to start on ${described}`);
   await tf.ready();
-  if (!tfjsKernels) registerPatchConvFilterGradient('webgpu');
+  // Set up as the lab sets it up in the page (selectBackend.ts).
+  tuneWebGpu(isSoftwareRenderer(described));
+  if (tfjsKernels) unregisterPatchConvFilterGradient('webgpu');
   return { backend: tf.getBackend(), adapter: described };
 }

@@ -2,17 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { prepareWasm } from '../../workers/workerBackend';
-import { tuneWebGpu } from './webgpuTuning';
+import { adapterName, isSoftwareRenderer, tuneWebGpu, type GpuAdapterInfoLike } from '../../core/tf/webgpuTuning';
 import { BACKEND_ORDER, type BackendChoice, type BackendName, type BackendProvider, type BackendReport, type GpuDeviceLike } from './backendTypes';
 
 export { BACKEND_LABELS, BACKEND_ORDER, type BackendChoice, type BackendName, type BackendReport, type GpuDeviceLike } from './backendTypes';
 
-interface GpuAdapterInfoLike {
-  vendor?: string;
-  architecture?: string;
-  description?: string;
-  device?: string;
-}
 interface GpuLike {
   requestAdapter(): Promise<{ info?: GpuAdapterInfoLike; requestAdapterInfo?: () => Promise<GpuAdapterInfoLike> } | null>;
 }
@@ -21,13 +15,8 @@ async function describeAdapter(): Promise<string | null> {
   const gpu = (navigator as unknown as { gpu?: GpuLike }).gpu;
   const adapter = await gpu?.requestAdapter();
   if (!adapter) return null;
-  const info = adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {};
-  const parts = [info.vendor, info.architecture, info.device, info.description].filter((p): p is string => Boolean(p));
-  return parts.length > 0 ? [...new Set(parts)].join(' · ') : 'unnamed adapter';
+  return adapterName(adapter.info ?? (await adapter.requestAdapterInfo?.()) ?? {});
 }
-
-/** Adapters and renderers that draw on the processor, not a GPU (Chromium's SwiftShader, Mesa's llvmpipe). */
-const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render driver/i;
 
 /** The WebGL renderer under tf.js's WebGL backend (when it is active), as the browser names it. */
 function webglRenderer(): string | null {
@@ -89,7 +78,7 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
       }
       await tf.ready();
       const adapter = name === 'webgpu' ? await describeAdapter() : name === 'webgl' ? webglRenderer() : null;
-      const software = adapter !== null && SOFTWARE_RENDERER.test(adapter);
+      const software = adapter !== null && isSoftwareRenderer(adapter);
       if (name === 'webgpu') tuneWebGpu(software);
       return { backend: name, adapter, fallbacks, ...(software ? { software: true } : {}) };
     } catch (e) {

@@ -10,7 +10,7 @@ import { assembleBatch } from '../../../src/core/learner/batch';
 import { Learner, type LearnerOptions } from '../../../src/core/learner/learner';
 import type { NetworkConfig } from '../../../src/core/model/networks';
 import { RandomState } from '../../../src/core/rng/randomState';
-import { tuneWebGpu } from '../../../src/ui/lab/webgpuTuning';
+import { tuneWebGpu } from '../../../src/core/tf/webgpuTuning';
 
 export interface ParityResult {
   backend: string;

@@ -1,6 +1,33 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-webgpu';
-import { registerPatchConvFilterGradient, unregisterPatchConvFilterGradient } from '../../core/tf/patchConvFilterGradient';
+import { registerPatchConvFilterGradient, unregisterPatchConvFilterGradient } from './patchConvFilterGradient';
+
+/**
+ * How the lab sets up tf.js's WebGPU backend for the adapter it runs on, in
+ * the page and in Node alike (the backend module is imported by the caller:
+ * in Node only once Dawn provides `navigator.gpu`).
+ */
+
+/** What a `GPUAdapter` says of itself (`adapter.info`, or the older `requestAdapterInfo()`). */
+export interface GpuAdapterInfoLike {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  device?: string;
+}
+
+/** An adapter's name for people: its vendor, architecture, device and description, each once. */
+export function adapterName(info: GpuAdapterInfoLike): string {
+  const parts = [info.vendor, info.architecture, info.device, info.description].filter((p): p is string => Boolean(p));
+  return parts.length > 0 ? [...new Set(parts)].join(' · ') : 'unnamed adapter';
+}
+
+/** Adapters and renderers that draw on the processor, not a GPU (Chromium's SwiftShader, Mesa's llvmpipe). */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render driver/i;
+
+/** Whether a WebGPU adapter or WebGL renderer, by its name, draws on the processor. */
+export function isSoftwareRenderer(name: string): boolean {
+  return SOFTWARE_RENDERER.test(name);
+}
 
 /** tfjs-backend-webgpu's `MatMulProgramType.MatMulPackedProgram` (4.22): 32x32 output tiles, no workgroup-wide reduction. */
 const PACKED_MATMUL_PROGRAM = 3;
