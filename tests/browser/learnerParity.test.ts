@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type ViteDevServer } from 'vite';
 import type { Browser } from 'playwright-core';
 import { launchChromium, watchPage } from './support/browser';
-import type { ParityResult } from './pages/learnerParity';
+import type { KernelResult, ParityResult } from './pages/learnerParity';
+import { SOFTWARE_ADAPTER_KERNELS } from '../../src/core/tf/webgpuTuning';
 
 /**
  * The learner must compute the same update on every backend. WebGPU here is
@@ -11,6 +12,9 @@ import type { ParityResult } from './pages/learnerParity';
  * garbage there, and the WebGPU learner did not learn while every other
  * backend did.
  */
+/** The page's label for the WebGPU runs with the software-adapter kernels (SOFTWARE_LABEL there). */
+const SOFTWARE_LABEL = 'webgpu, software-adapter kernels';
+
 let server: ViteDevServer;
 let browser: Browser;
 let url: string;
@@ -38,7 +42,7 @@ describe('learner updates on WebGPU and WebGL', () => {
     expect(cpu).toHaveLength(4);
     const others = results.filter((r) => r.backend !== 'cpu');
     expect(others.map((r) => r.backend)).toContain('webgpu');
-    expect(others.map((r) => r.backend)).toContain('webgpu, tiled products');
+    expect(others.map((r) => r.backend)).toContain(SOFTWARE_LABEL);
     for (const r of others) {
       const reference = cpu.find((c) => c.case === r.case)!;
       const where = `${r.backend}, ${r.case}`;
@@ -46,6 +50,20 @@ describe('learner updates on WebGPU and WebGL', () => {
       expect(r.weights.length, where).toBe(reference.weights.length);
       const worst = r.weights.reduce((m, w, i) => Math.max(m, Math.abs(w - reference.weights[i]!) / Math.max(1, Math.abs(reference.weights[i]!))), 0);
       expect(worst, where).toBeLessThanOrEqual(2e-3);
+    }
+    // The lab's own kernels for software adapters, op by op at shapes the learner cases miss.
+    expect(await page.evaluate('window.softwareKernels')).toEqual([...SOFTWARE_ADAPTER_KERNELS]);
+    const kernels = (await page.evaluate('window.kernelResults')) as KernelResult[];
+    const cpuKernels = kernels.filter((k) => k.backend === 'cpu');
+    const software = kernels.filter((k) => k.backend === SOFTWARE_LABEL);
+    expect(software.length).toBeGreaterThan(0);
+    expect(software.map((k) => k.case)).toEqual(cpuKernels.map((k) => k.case));
+    for (const k of software) {
+      const reference = cpuKernels.find((c) => c.case === k.case)!.values;
+      expect(k.values.length, k.case).toBe(reference.length);
+      // Sums of up to 4,096 products of values in [-1, 1], in float32 in another order.
+      const worst = k.values.reduce((m, v, i) => Math.max(m, Math.abs(v - reference[i]!)), 0);
+      expect(worst, k.case).toBeLessThanOrEqual(1e-3);
     }
     // The invalid-pipeline errors WebGPU printed before the fix are console errors.
     expect(problems.errors).toEqual([]);

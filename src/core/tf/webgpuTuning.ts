@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { registerBlockedConv2d, unregisterBlockedConv2d } from './blockedConv2d';
+import { registerBlockedMatMul, unregisterBlockedMatMul } from './blockedMatMul';
+import { registerLastAxisAdd, unregisterLastAxisAdd } from './lastAxisAdd';
 import { registerPatchConvFilterGradient, unregisterPatchConvFilterGradient } from './patchConvFilterGradient';
 
 /**
@@ -34,37 +37,51 @@ const PACKED_MATMUL_PROGRAM = 3;
 /** The flag's default: tf.js chooses a program per shape. */
 const MATMUL_PROGRAM_BY_SHAPE = -1;
 
+/** The kernels a software adapter gets from the lab instead of tf.js (see `tuneWebGpu`). */
+export const SOFTWARE_ADAPTER_KERNELS = ['BatchMatMul', 'Conv2D', 'Add'] as const;
+
 /**
- * Matrix-product shaders for the adapter tf.js's WebGPU backend runs on.
+ * Kernels for the adapter tf.js's WebGPU backend runs on.
  *
- * For products with few output tiles tf.js picks a shader that spreads the
- * work over more workgroups: a reduction across a workgroup of 256 threads
- * (outputs of at most 128 values: a value head's or an action head's weight
- * gradient) or small tiles. That suits a GPU. On a software adapter
- * (SwiftShader, llvmpipe), where each workgroup runs on the processor and
- * its barriers are costly, those shaders took most of the MLP's update: the
- * 64x2 weight gradient of CartPole's policy head, one small product, took
- * 46 ms of a 270 ms update, against a few ms as 32x32 tiles. So on a
- * software adapter every product uses the tiled program (the MLP's update:
- * 292 -> 124 ms in headless Chromium here; the MinAtar net's is dominated by
- * large products, which are tiled either way). A real GPU keeps tf.js's own
- * choice. The arithmetic is the same sum in another order; the browser
- * parity test checks both against the CPU backend.
+ * On a software adapter (SwiftShader, llvmpipe) each workgroup runs on the
+ * processor, where workgroup memory is a copy to no purpose and a barrier
+ * suspends and resumes every invocation. tf.js's shaders suit a GPU, so
+ * there the lab registers its own for what dominated the update by
+ * `tf.profile` (headless Chromium here, MinAtar Breakout at B = 4, T = 20,
+ * 16 environments): matrix products and the convolution as register blocks
+ * without barriers (blockedMatMul.ts, blockedConv2d.ts), and the bias add
+ * without per-value index arithmetic (lastAxisAdd.ts). Timed whole in the
+ * page, Breakout's update went from 6.5-7.9 s to 2.6-2.9 s and the MLP's from
+ * 135-198 to 79-132 ms; `npm run build && npm run bench -- browser
+ * --backends webgpu --seconds 30 --no-solve`, old and new alternated:
+ * Breakout 193 and 161 -> 440 and 438 frames/s, CartPole 556 and 581 ->
+ * 885 and 897. What those kernels do not cover (other layouts, strides,
+ * dtypes, broadcasts) goes to tf.js's; for its products, tf.js's tiled
+ * program (its choice for products with few outputs, a reduction across a
+ * workgroup, took 46 ms of CartPole's 270 ms update).
  *
- * On a real GPU a convolution's filter gradient becomes one matrix product
- * over image patches (patchConvFilterGradient.ts), in place of tf.js's
- * kernel that walks each output's whole sum on one thread: on an NVIDIA
- * H200, 22.7 -> 1.4 ms of GPU time, and the MinAtar net's update 47 -> 21
- * ms. A software adapter keeps tf.js's kernel: there the product did not
- * make Breakout's update faster (by `tf.profile` the filter gradient took
- * 1.7 s with tf.js's kernel, 1.2-2.5 s as a product, depending on the
- * product's program; whole updates, alternated, 7.9 and 8.7 s against 8.4
- * and 10.0 s).
+ * On a real GPU tf.js's kernels stay, but a convolution's filter gradient
+ * becomes one matrix product over image patches (patchConvFilterGradient.ts),
+ * in place of tf.js's kernel that walks each output's whole sum on one
+ * thread: on an NVIDIA H200, 22.7 -> 1.4 ms of GPU time, and the MinAtar
+ * net's update 47 -> 21 ms. A software adapter keeps tf.js's filter
+ * gradient: there the product was not measurably faster.
  *
- * Call after `tf.setBackend('webgpu')`; the flag is read at every product.
+ * The browser parity test checks both setups against the CPU backend. Call
+ * after `tf.setBackend('webgpu')`; returns the kernels replaced.
  */
-export function tuneWebGpu(softwareAdapter: boolean): void {
+export function tuneWebGpu(softwareAdapter: boolean): readonly string[] {
   tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', softwareAdapter ? PACKED_MATMUL_PROGRAM : MATMUL_PROGRAM_BY_SHAPE);
-  if (softwareAdapter) unregisterPatchConvFilterGradient('webgpu');
-  else registerPatchConvFilterGradient('webgpu');
+  if (softwareAdapter) {
+    unregisterPatchConvFilterGradient('webgpu');
+    registerBlockedMatMul();
+    registerBlockedConv2d();
+    registerLastAxisAdd();
+    return [...SOFTWARE_ADAPTER_KERNELS];
+  }
+  unregisterBlockedMatMul();
+  unregisterBlockedConv2d();
+  unregisterLastAxisAdd();
+  registerPatchConvFilterGradient('webgpu');
+  return ['Conv2DBackpropFilter'];
 }

@@ -64,11 +64,56 @@ const CASES: { name: string; network: NetworkConfig; shape: number[]; numTasks: 
   { name: 'minatar + LSTM', network: { kind: 'minatar', core: { kind: 'lstm', size: 16 } }, shape: [10, 10, 4], numTasks: 1, popart: false },
 ];
 
+/** One op on small random inputs, on one backend: its output, flattened. */
+export interface KernelResult {
+  backend: string;
+  case: string;
+  values: number[];
+}
+
+/**
+ * The ops the lab's own WebGPU kernels for software adapters replace
+ * (webgpuTuning.ts), at shapes the learner cases above do not reach:
+ * transposed and batched products, a batch that broadcasts, a long inner sum
+ * that the matrix product splits (K = 4,096 with few outputs), 'same'
+ * convolutions with an even filter, and adds of a vector on either side.
+ */
+const KERNEL_CASES: { name: string; shapes: number[][]; op: (x: tf.Tensor[]) => tf.Tensor }[] = [
+  { name: 'matMul 33x17 17x9', shapes: [[33, 17], [17, 9]], op: ([a, b]) => tf.matMul(a!, b!) },
+  { name: 'matMul A^T', shapes: [[7, 5], [7, 3]], op: ([a, b]) => tf.matMul(a!, b!, true, false) },
+  { name: 'matMul B^T', shapes: [[5, 7], [3, 7]], op: ([a, b]) => tf.matMul(a!, b!, false, true) },
+  { name: 'matMul batched, both transposed', shapes: [[2, 6, 5], [2, 3, 6]], op: ([a, b]) => tf.matMul(a!, b!, true, true) },
+  { name: 'matMul batch broadcast', shapes: [[9, 5], [3, 9, 6]], op: ([a, b]) => tf.matMul(a!, b!, true, false) },
+  { name: 'matMul split sum', shapes: [[4096, 5], [4096, 3]], op: ([a, b]) => tf.matMul(a!, b!, true, false) },
+  { name: 'matMul split sum, batched', shapes: [[2, 3000, 6], [2, 3000, 5]], op: ([a, b]) => tf.matMul(a!, b!, true, false) },
+  { name: 'conv2d valid', shapes: [[3, 10, 10, 4], [3, 3, 4, 16]], op: ([x, f]) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid') },
+  { name: 'conv2d same, 3x2 filter', shapes: [[1, 7, 9, 2], [3, 2, 2, 6]], op: ([x, f]) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same') },
+  { name: 'conv2d 1x1', shapes: [[2, 5, 6, 3], [1, 1, 3, 5]], op: ([x, f]) => tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'valid') },
+  { name: 'add bias, 16 channels', shapes: [[3, 8, 8, 16], [16]], op: ([a, b]) => tf.add(a!, b!) },
+  { name: 'add bias first, 6 values', shapes: [[6], [3, 6]], op: ([a, b]) => tf.add(a!, b!) },
+  { name: 'add broadcast row', shapes: [[7, 3], [1, 3]], op: ([a, b]) => tf.add(a!, b!) },
+];
+
+async function runKernelCases(backend: string, label: string): Promise<KernelResult[]> {
+  if (!(await tf.setBackend(backend))) return [];
+  const results: KernelResult[] = [];
+  for (const c of KERNEL_CASES) {
+    const r = new RandomState(c.name.length);
+    const inputs = c.shapes.map((shape) => tf.tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => r.uniform(-1, 1)), shape));
+    const y = c.op(inputs);
+    results.push({ backend: label, case: c.name, values: Array.from(await y.data()) });
+    tf.dispose([...inputs, y]);
+  }
+  return results;
+}
+
+export const SOFTWARE_LABEL = 'webgpu, software-adapter kernels';
+
 /** `label` names the run in the results: the backend, or the backend and its tuning. */
 async function run(backend: string, label = backend, softwareTuning = false): Promise<ParityResult[]> {
   if (!(await tf.setBackend(backend))) return [];
   await tf.ready();
-  if (backend === 'webgpu') tuneWebGpu(softwareTuning);
+  if (backend === 'webgpu') replaced = tuneWebGpu(softwareTuning);
   const results: ParityResult[] = [];
   for (const c of CASES) {
     const learner = new Learner({
@@ -88,10 +133,19 @@ async function run(backend: string, label = backend, softwareTuning = false): Pr
   return results;
 }
 
+/** The kernels the last `tuneWebGpu` replaced. */
+let replaced: readonly string[] = [];
+
 void (async () => {
   const all: ParityResult[] = [];
   for (const backend of ['cpu', 'webgpu', 'webgl']) all.push(...(await run(backend)));
-  // The matrix-product shaders the lab uses on a software adapter (webgpuTuning.ts).
-  all.push(...(await run('webgpu', 'webgpu, tiled products', true)));
-  (window as unknown as { parityResults: ParityResult[] }).parityResults = all;
+  // The kernels the lab uses on a software adapter (webgpuTuning.ts), as SwiftShader here is.
+  all.push(...(await run('webgpu', SOFTWARE_LABEL, true)));
+  const softwareKernels = replaced;
+  const kernels = [...(await runKernelCases('cpu', 'cpu'))];
+  if (await tf.setBackend('webgpu')) {
+    tuneWebGpu(true);
+    kernels.push(...(await runKernelCases('webgpu', SOFTWARE_LABEL)));
+  }
+  Object.assign(window, { parityResults: all, kernelResults: kernels, softwareKernels });
 })();
