@@ -1,14 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import type { MinAtarEnv } from '../src/core/envs/minatar/minAtarEnv';
-import { createEnv } from '../src/core/envs/registry';
-import { createNetwork } from '../src/core/model/networks';
-import { setNetworkWeights } from '../src/core/model/weights';
-import { decodeCheckpoint } from '../src/core/persistence/checkpoint';
-import { RandomState } from '../src/core/rng/randomState';
-import { envSpecFor, networkFor, networkSpecFor } from '../src/core/training/fromConfig';
-import { useWasmBackend } from '../src/node/tfWasm';
+import { playEpisodes, runDiagnosis } from './playAgent';
 
 /**
  * What limits a Seaquest agent: plays `episodes` episodes with a trained
@@ -32,55 +22,33 @@ async function main(): Promise<void> {
   const dir = process.argv[2];
   if (!dir) throw new Error('usage: npx tsx bench/seaquestEndings.ts RUN_DIR [episodes]');
   const episodes = Number(process.argv[3] ?? 100);
-  await useWasmBackend();
-  const checkpoint = decodeCheckpoint(readFileSync(join(dir, 'checkpoint.json'), 'utf8'));
-  if (checkpoint.config.env !== 'minatar/seaquest') throw new Error(`${dir} is a run of ${checkpoint.config.env}, not minatar/seaquest`);
-  if (checkpoint.config.core !== 'none') throw new Error('feed-forward agents only');
-  const spec = envSpecFor(checkpoint.config);
-  const network = createNetwork(networkFor(checkpoint.config, spec), networkSpecFor(checkpoint.config, spec), 0, false);
-  setNetworkWeights(network, checkpoint.weights);
-  const env = createEnv('minatar/seaquest', { seed: 7, stickyActionProb: 0.1, actionSet: checkpoint.config.actionSet }) as MinAtarEnv;
-  const game = env.game as unknown as SeaquestState;
-  const random = new RandomState(9);
-  const observation = new Uint8Array(spec.observationSize);
   const endings = new Map<string, number>();
   let surfacings = 0;
-  let steps = 0;
-  let returns = 0;
   let mostDivers = 0;
-  for (let e = 0; e < episodes; e++) {
-    env.reset();
-    let held = 0;
-    for (;;) {
-      env.writeObservation(observation, 0);
-      const logits = tf.tidy(() => network.applyPolicy(tf.tensor(observation, [1, ...spec.observationShape], 'float32')).policyLogits.dataSync());
-      const top = Math.max(...logits);
-      const weights = Array.from(logits, (l) => Math.exp(l - top));
-      let u = random.rand() * weights.reduce((a, b) => a + b, 0);
-      let action = 0;
-      while (action < weights.length - 1 && (u -= weights[action]!) > 0) action++;
-      const before = { divers: game.diverCount, y: game.subY };
-      const result = env.step(action);
-      returns += result.reward;
-      steps++;
-      held = Math.max(held, game.diverCount);
-      const surfaced = before.y !== 0 && game.subY === 0;
-      if (surfaced && !result.terminated) surfacings++;
-      if (result.terminated || result.truncated) {
-        const why = game.oxygen <= 0 ? 'oxygen ran out' : surfaced && before.divers === 0 ? 'surfaced without a diver' : 'hit by an enemy or its bullet';
-        endings.set(why, (endings.get(why) ?? 0) + 1);
-        break;
-      }
+  let held = 0;
+  let before = { divers: 0, y: 0 };
+  let current = -1;
+  const { returns, steps } = await playEpisodes(dir, 'minatar/seaquest', episodes, (g, result, episode) => {
+    const game = g as SeaquestState;
+    if (episode !== current) {
+      // The state before this episode's first step: the game's start.
+      current = episode;
+      held = 0;
+      before = { divers: 0, y: 0 };
     }
-    mostDivers += held;
-  }
-  network.dispose();
+    held = Math.max(held, game.diverCount);
+    const surfaced = before.y !== 0 && game.subY === 0;
+    if (surfaced && !result.terminated) surfacings++;
+    if (result.terminated || result.truncated) {
+      const why = game.oxygen <= 0 ? 'oxygen ran out' : surfaced && before.divers === 0 ? 'surfaced without a diver' : 'hit by an enemy or its bullet';
+      endings.set(why, (endings.get(why) ?? 0) + 1);
+      mostDivers += held;
+    }
+    before = { divers: game.diverCount, y: game.subY };
+  });
   console.log(`${dir}: ${episodes} episodes, mean return ${(returns / episodes).toFixed(2)}, mean length ${(steps / episodes).toFixed(1)} steps`);
   for (const [why, n] of endings) console.log(`  ended: ${why}: ${n}`);
   console.log(`  surfacings per episode (not counting the start): ${(surfacings / episodes).toFixed(2)}; most divers held, mean per episode: ${(mostDivers / episodes).toFixed(2)}`);
 }
 
-main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : String(e));
-  process.exit(1);
-});
+runDiagnosis(main);
