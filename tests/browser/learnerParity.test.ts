@@ -65,6 +65,8 @@ describe('learner updates on WebGPU and WebGL', () => {
       const worst = k.values.reduce((m, v, i) => Math.max(m, Math.abs(v - reference[i]!)), 0);
       expect(worst, k.case).toBeLessThanOrEqual(1e-3);
     }
+    const [before, after] = (await page.evaluate('window.kernelDataIds')) as number[];
+    expect(after, 'WebGPU buffers after the kernel cases').toBe(before);
     // The invalid-pipeline errors WebGPU printed before the fix are console errors.
     expect(problems.errors).toEqual([]);
     await page.close();

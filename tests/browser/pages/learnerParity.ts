@@ -143,9 +143,13 @@ void (async () => {
   all.push(...(await run('webgpu', SOFTWARE_LABEL, true)));
   const softwareKernels = replaced;
   const kernels = [...(await runKernelCases('cpu', 'cpu'))];
+  // The backend's buffers before and after the cases, each of which frees what it made: equal unless a kernel leaks.
+  let kernelDataIds: number[] = [];
   if (await tf.setBackend('webgpu')) {
     tuneWebGpu(true);
+    const before = tf.engine().backend.numDataIds();
     kernels.push(...(await runKernelCases('webgpu', SOFTWARE_LABEL)));
+    kernelDataIds = [before, tf.engine().backend.numDataIds()];
   }
-  Object.assign(window, { parityResults: all, kernelResults: kernels, softwareKernels });
+  Object.assign(window, { parityResults: all, kernelResults: kernels, softwareKernels, kernelDataIds });
 })();
