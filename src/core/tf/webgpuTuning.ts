@@ -51,7 +51,7 @@ export const SOFTWARE_ADAPTER_KERNELS = ['BatchMatMul', 'Conv2D', 'Add'] as cons
  * 16 environments): matrix products and the convolution as register blocks
  * without barriers (blockedMatMul.ts, blockedConv2d.ts), and the bias add
  * without per-value index arithmetic (lastAxisAdd.ts). Timed whole in the
- * page, Breakout's update went from 6.5-7.9 s to 2.6-2.9 s and the MLP's from
+ * page, Breakout's update went from 6.3-7.9 s to 2.6-2.9 s and the MLP's from
  * 135-198 to 79-132 ms; `npm run build && npm run bench -- browser
  * --backends webgpu --seconds 30 --no-solve`, old and new alternated:
  * Breakout 193 and 161 -> 440 and 438 frames/s, CartPole 556 and 581 ->
