@@ -64,8 +64,8 @@ describe('PRESETS', () => {
       stickyActionProb: 0.1,
       actionSet: 'full',
     };
-    // Seaquest adds experience replay to them (bench/results/minatar-search.md).
-    const own: Record<string, object> = { seaquest: { replayShare: 0.5 } };
+    // Seaquest adds experience replay to them, Space Invaders replay and PopArt (bench/results/minatar-search.md).
+    const own: Record<string, object> = { seaquest: { replayShare: 0.5 }, space_invaders: { replayShare: 0.5, popart: true } };
     for (const game of ['breakout', 'asterix', 'freeway', 'seaquest', 'space_invaders']) {
       const preset = presetById(game);
       expect(preset, game).toBeDefined();
