@@ -140,7 +140,7 @@ export const PRESETS: readonly Preset[] = [
     'space_invaders',
     'MinAtar Space Invaders',
     'Shoot down a fleet of aliens that marches closer and fires back; its last, fastest aliens are the hard ones. ' +
-      'Experience replay with PopArt (half of every batch from the last 128 unrolls, IMPALA section 5.2.1, and value normalisation) learned it best in a search of ten settings: a mean return of 242.9 after 5 million frames (seed 1; npm run bench -- learning --preset space_invaders --frames 5000000), past the MinAtar reference of 185 that the settings before it (127.2) fell short of.',
+      'Experience replay with PopArt (half of every batch from the last 128 unrolls, IMPALA section 5.2.1, and value normalisation) learned it best in a search of ten settings: a mean return of 242.9, 221.5 and 327.7 after 5 million frames (seeds 1-3, each past the MinAtar reference of 185 by 3.7 million; npm run bench -- learning --preset space_invaders --frames 5000000), where the settings before reached 127.2.',
     // Replay with PopArt, as the search in bench/results/minatar-search.md found (115.0 against the preset's 73.6 at 2M frames).
     { replayShare: 0.5, popart: true },
   ),
