@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { freeInfos, replaceKernel, restoreKernel, runKernel, type KernelArgs } from './kernelComposition';
+import { freeInfos, restoreKernel, wrapKernel, runKernel, type KernelArgs } from './kernelComposition';
 import { BLOCK_COLS, BLOCK_ROWS, blockAccumulators, blockFma, blockIndices, blockWrite, MAX_WORKGROUPS_PER_DIMENSION, WORKGROUP } from './registerBlock';
 
 const MARK = 'impalaLabBlockedConv2d';
@@ -134,9 +134,7 @@ function blockedConv2d(original: tf.KernelFunc): tf.KernelFunc {
  * strides and dilations go to tf.js's kernel. Idempotent.
  */
 export function registerBlockedConv2d(): void {
-  const original = tf.getKernel('Conv2D', 'webgpu');
-  if (!original || (original.kernelFunc as unknown as Record<string, unknown>)[MARK]) return;
-  replaceKernel('Conv2D', 'webgpu', blockedConv2d(original.kernelFunc), MARK);
+  wrapKernel('Conv2D', 'webgpu', blockedConv2d, MARK);
 }
 
 /** Puts tf.js's own WebGPU `Conv2D` back. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { freeInfos, replaceKernel, restoreKernel, runKernel, type KernelArgs } from './kernelComposition';
+import { freeInfos, restoreKernel, wrapKernel, runKernel, type KernelArgs } from './kernelComposition';
 import { BLOCK_COLS, BLOCK_ROWS, blockAccumulators, blockFma, blockIndices, blockWrite, MAX_WORKGROUPS_PER_DIMENSION, WORKGROUP } from './registerBlock';
 
 const MARK = 'impalaLabBlockedMatMul';
@@ -156,9 +156,7 @@ function blockedBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
  * tf.js's kernel. Call after the WebGPU backend is registered. Idempotent.
  */
 export function registerBlockedMatMul(): void {
-  const original = tf.getKernel('BatchMatMul', 'webgpu');
-  if (!original || (original.kernelFunc as unknown as Record<string, unknown>)[MARK]) return;
-  replaceKernel('BatchMatMul', 'webgpu', blockedBatchMatMul(original.kernelFunc), MARK);
+  wrapKernel('BatchMatMul', 'webgpu', blockedBatchMatMul, MARK);
 }
 
 /** Puts tf.js's own WebGPU `BatchMatMul` back. */

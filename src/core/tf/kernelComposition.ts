@@ -84,6 +84,18 @@ export function replaceKernel(kernelName: string, backendName: string, kernelFun
   tf.registerKernel({ kernelName, backendName, kernelFunc });
 }
 
+/**
+ * Replaces `backendName`'s kernel `kernelName` by `wrap(original)`: ours for
+ * the cases it covers, handing the rest to tf.js's `original`. Does nothing
+ * when the backend lacks the kernel or ours is registered already
+ * (idempotent); `restoreKernel` undoes it.
+ */
+export function wrapKernel(kernelName: string, backendName: string, wrap: (original: tf.KernelFunc) => tf.KernelFunc, mark: string): void {
+  const existing = tf.getKernel(kernelName, backendName);
+  if (!existing || (existing.kernelFunc as unknown as Record<string, unknown>)[mark]) return;
+  replaceKernel(kernelName, backendName, wrap(existing.kernelFunc), mark);
+}
+
 /** Puts back the kernel `replaceKernel` replaced, if it replaced one; otherwise nothing. */
 export function restoreKernel(kernelName: string, backendName: string): void {
   const original = originals.get(`${backendName}/${kernelName}`);

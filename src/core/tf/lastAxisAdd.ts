@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 // Types only: importing the backend's module registers it, which its callers do when WebGPU is there.
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { replaceKernel, restoreKernel, type KernelArgs } from './kernelComposition';
+import { restoreKernel, wrapKernel, type KernelArgs } from './kernelComposition';
 
 const MARK = 'impalaLabLastAxisAdd';
 const WORKGROUP: [number, number, number] = [64, 1, 1];
@@ -66,9 +66,7 @@ function lastAxisAdd(original: tf.KernelFunc): tf.KernelFunc {
  * tf.js's. Idempotent.
  */
 export function registerLastAxisAdd(): void {
-  const original = tf.getKernel('Add', 'webgpu');
-  if (!original || (original.kernelFunc as unknown as Record<string, unknown>)[MARK]) return;
-  replaceKernel('Add', 'webgpu', lastAxisAdd(original.kernelFunc), MARK);
+  wrapKernel('Add', 'webgpu', lastAxisAdd, MARK);
 }
 
 /** Puts tf.js's own WebGPU `Add` back. */
