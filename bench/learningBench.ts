@@ -7,8 +7,8 @@ import { isSuiteGame } from '../src/core/envs/suite/minatarSuite';
 import { REFERENCE_SCORES } from '../src/core/envs/suite/scores';
 import type { MetricsRecord } from '../src/core/telemetry/metrics';
 import { summariseRun, summariseSeeds, type RunLearningSummary, type SeedsSummary, type Spread } from '../src/core/telemetry/learningSummary';
-import { parseTrainArgs } from '../src/node/cli/parseTrainArgs';
-import { runDirName, runTrainer } from '../src/node/trainer';
+import { parseTrainArgs, runDirName } from '../src/node/cli/parseTrainArgs';
+import { runTrainer } from '../src/node/trainer';
 import { formatInt, formatTable } from './table';
 
 /**
@@ -159,7 +159,7 @@ export async function benchLearning(argv: readonly string[]): Promise<number> {
   const settings = parsed.comparison ?? [{ label: '', config: parsed.config }];
   const thresholds = flags.thresholds ?? defaultThresholds(settings[0]!.config);
   const mode = parsed.trainer.deterministic ? 'deterministic (one in-process actor)' : `${settings[0]!.config.actors} worker-thread actors`;
-  console.log(`learning benchmark: ${settings.length > 1 ? `preset ${parsed.trainer.preset}, ${settings.length} runs` : settings[0]!.config.env}, seeds ${flags.seeds.join(',')}, ${mode}, Node ${process.version}, ${cpus().length} cores`);
+  console.log(`learning benchmark: ${parsed.comparison ? `preset ${parsed.trainer.preset}, ${settings.length} run${settings.length === 1 ? '' : 's'}` : settings[0]!.config.env}, seeds ${flags.seeds.join(',')}, ${mode}, Node ${process.version}, ${cpus().length} cores`);
   console.log(`trainer flags: ${flags.trainerArgs.join(' ') || '(defaults)'}\n`);
 
   const results: SettingResult[] = settings.map(({ label, config }) => ({ label, config, runs: [], summary: summariseSeeds([]) }));
@@ -174,7 +174,8 @@ export async function benchLearning(argv: readonly string[]): Promise<number> {
       return 1;
     }
     for (const result of results) {
-      const runDir = settings.length > 1 ? join(dir, runDirName(result.label)) : dir;
+      // A comparison preset's runs (all, or those of --only) each train into a folder of their own.
+      const runDir = parsed.comparison ? join(dir, runDirName(result.label)) : dir;
       const summary = summariseRun(readMetrics(runDir), thresholds);
       result.runs.push({ seed, dir: runDir, summary });
       const reachedText = summary.reached.map((t) => `${t.threshold} at ${frames(t.frames)}`).join(', ');

@@ -10,7 +10,7 @@ import type { MetricsRecord } from '../core/telemetry/metrics';
 import { newRunProgress, TrainingRun, type ActorHandle, type Scheduler } from '../core/training/trainingRun';
 import { writeComparison, writeLearningCurve } from './curveFiles';
 import { EpisodeLog } from './episodeLog';
-import { parseTrainArgs, type TrainerOptions } from './cli/parseTrainArgs';
+import { parseTrainArgs, runDirName, type TrainerOptions } from './cli/parseTrainArgs';
 import { startSwarmFeed, type SwarmFeed } from './swarm/swarmFeed';
 import { useWasmBackend } from './tfWasm';
 import { WorkerActor } from './workerActor';
@@ -121,11 +121,6 @@ interface TrainOutcome {
   /** The last update's metrics (null if none was made). */
   last: MetricsRecord | null;
   wallSeconds: number;
-}
-
-/** A run's directory name from its label: 'Suite + PopArt' -> 'suite-popart'. */
-export function runDirName(label: string): string {
-  return label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'run';
 }
 
 /**

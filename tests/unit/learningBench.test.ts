@@ -54,4 +54,24 @@ describe('npm run bench -- learning', () => {
     // Different seeds, different runs.
     expect(runs[0]!.summary.finalScore).not.toBe(runs[1]!.summary.finalScore);
   });
+
+  it('reads each of a comparison preset\'s runs from its own folder, also when --only leaves one', async () => {
+    const out = tempDir();
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const code = await benchLearning(['--seeds', '1', '--preset', 'ablation', '--only', 'no-correction', '--frames', '1600', '--deterministic', '--out', out]);
+      expect(code).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    const json = JSON.parse(readFileSync(join(out, 'learning.json'), 'utf8')) as {
+      settings: { label: string; runs: { dir: string; summary: { frames: number; finalScore: number | null } }[] }[];
+    };
+    expect(json.settings.map((s) => s.label)).toEqual(['No correction']);
+    const run = json.settings[0]!.runs[0]!;
+    expect(run.dir).toBe(join(out, 'seed1', 'no-correction'));
+    const records = readFileSync(join(run.dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricsRecord);
+    expect(run.summary.frames).toBe(records.at(-1)!.frames);
+    expect(run.summary.finalScore).toBe(records.at(-1)!.episodeReturnMean100);
+  });
 });

@@ -40,7 +40,31 @@ describe('parseTrainArgs', () => {
       ['Space Invaders only', 'minatar/space_invaders', false, 2_000_000, 2],
     ]);
     // Without --frames the preset's full-scale budget applies, not the browser-sized one.
-    expect(run(['--preset', 'multitask']).comparison![0]!.config.frames).toBe(10_000_000);
+    expect(run(['--preset', 'multitask']).comparison![0]!.config.frames).toBe(25_000_000);
+  });
+
+  it('--only trains some of a comparison preset\'s runs, each with its share of the frames', () => {
+    const some = run(['--preset', 'multitask', '--only', 'seaquest-only,suite-with-popart', '--seed', '2']);
+    expect(some.comparison!.map((r) => [r.label, r.config.frames, r.config.seed])).toEqual([
+      ['Suite with PopArt', 25_000_000, 2],
+      ['Seaquest only', 5_000_000, 2],
+    ]);
+    expect(some.config).toEqual(some.comparison![0]!.config);
+    expect(some.trainer.out).toBe('runs/multitask-seed2');
+    // The suite run is the preset's suite settings: what the flags spelled out give.
+    const spelled = run(
+      '--env suite/minatar --network minatar --envs-per-actor 10 --unroll-length 20 --batch-size 4 --queue-capacity 8 --learning-rate 0.008 --entropy-cost 0.01 --entropy-schedule constant --popart --sticky-action-prob 0.1 --action-set full --actors 1 --frames 25000000 --seed 2'.split(' '),
+    );
+    expect(some.comparison![0]!.config).toEqual(spelled.config);
+  });
+
+  it('refuses --only without a comparison preset or with a run it does not have', () => {
+    expect(error(['--only', 'suite-with-popart'])).toMatch(/--only picks runs of a comparison preset \(ablation, multitask, memory\)/);
+    expect(error(['--preset', 'breakout', '--only', 'x'])).toMatch(/--only picks runs of a comparison preset/);
+    expect(error(['--preset', 'multitask', '--only', 'suite-with-popart,pong-only'])).toMatch(
+      /no run 'pong-only' in this preset; its runs are suite-with-popart, suite-without-popart, asterix-only, breakout-only/,
+    );
+    expect(error(['--preset', 'multitask', '--only', ','])).toMatch(/--only needs at least one run name/);
   });
 
   it('parses the README example', () => {

@@ -132,10 +132,10 @@ describe('the multitask preset', () => {
     for (const run of runs) expect(shared(run.config), run.label).toEqual(shared(withPopArt!));
   });
 
-  it('runs at full scale in the headless trainer: 10M frames a suite agent, 2M a single game', () => {
+  it('runs at full scale in the headless trainer: 25M frames a suite agent, 5M a single game', () => {
     if (!preset) return;
     const full = comparisonRuns(preset, {});
-    expect(full.map((r) => r.config.frames)).toEqual([10_000_000, 10_000_000, 2_000_000, 2_000_000, 2_000_000, 2_000_000, 2_000_000]);
+    expect(full.map((r) => r.config.frames)).toEqual([25_000_000, 25_000_000, 5_000_000, 5_000_000, 5_000_000, 5_000_000, 5_000_000]);
     expect(full.map((r) => r.config.popart)).toEqual([true, false, false, false, false, false, false]);
     // --frames sets the total budget instead; other flags apply to every run.
     const flagged = comparisonRuns(preset, { frames: 500_000, seed: 7 });

@@ -14,7 +14,8 @@ import { envSpecFor, networkFor, networkSpecFor } from '../../src/core/training/
 import type { MetricsRecord } from '../../src/core/telemetry/metrics';
 import { useWasmBackend } from '../../src/node/tfWasm';
 import { Capture, useTempDirs } from '../support/trainerIo';
-import { runDirName, runTrainer } from '../../src/node/trainer';
+import { runDirName } from '../../src/node/cli/parseTrainArgs';
+import { runTrainer } from '../../src/node/trainer';
 import { WorkerActor } from '../../src/node/workerActor';
 import { closeTo, readCurveSvg } from '../support/svgCurves';
 

@@ -79,7 +79,7 @@ const MULTITASK: Preset = {
   title: 'One agent, five games (multi-task vs single-task)',
   description:
     'One agent learns all five MinAtar games at once, with and without PopArt, beside five single-game agents with the same total budget of 1,000,000 frames (200,000 each), as the IMPALA paper compares multi-task and single-task agents (section 5.3). ' +
-    'The headless trainer runs it at full scale, 10 million frames (2 million per single game): npm run train -- --preset multitask.',
+    'The headless trainer runs it at full scale, 25 million frames (5 million per single game): npm run train -- --preset multitask.',
   config: {
     ...MINATAR_SETTINGS,
     env: SUITE_ID,
@@ -89,7 +89,7 @@ const MULTITASK: Preset = {
     frames: 1_000_000,
     popart: true,
   },
-  fullScaleFrames: 10_000_000,
+  fullScaleFrames: 25_000_000,
   comparison: [
     { label: 'Suite with PopArt', overrides: { popart: true } },
     { label: 'Suite without PopArt', overrides: { popart: false } },

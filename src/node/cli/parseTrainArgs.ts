@@ -45,6 +45,8 @@ export interface TrainerOptions {
   checkpointSeconds: number;
   /** A run directory to continue (its checkpoint.json and metrics.jsonl); '' to start a new run. */
   resume: string;
+  /** A comparison preset's runs to train, by directory name (`runDirName`), comma-separated; '' for all. */
+  only?: string;
   // A swarm run (`--swarm`): actors on other machines feed this learner through a NATS server.
   // These are present only with --swarm, each with its default.
   /** The NATS server, nats://host:4222. */
@@ -109,6 +111,7 @@ const LOG_EVERY: NumberSpec = { kind: 'number', min: 0, minExclusive: true, max:
 const CHECKPOINT_EVERY: IntSpec = { kind: 'int', min: 0, max: 1e9, default: 0 };
 const CHECKPOINT_SECONDS: NumberSpec = { kind: 'number', min: 0, max: 1e9, default: 300 };
 const RESUME: StringSpec = { kind: 'string', default: '' };
+const ONLY: StringSpec = { kind: 'string', default: '' };
 const SWITCH: BooleanSpec = { kind: 'boolean', default: false };
 const SWARM_STRING: StringSpec = { kind: 'string', default: '' };
 const MAX_POLICY_LAG: IntSpec = { kind: 'int', min: 0, max: 1e9, default: SWARM_DEFAULTS.maxPolicyLag };
@@ -141,6 +144,10 @@ const TRAINER_FLAGS: readonly TrainerFlag[] = [
   {
     key: 'preset', flag: 'preset', placeholder: 'ID', spec: PRESET, shownDefault: 'none',
     doc: `Start from one of the lab's presets (${PRESETS.map((p) => p.id).join(', ')}); other flags override its settings. A comparison preset (ablation, multitask) trains each of its runs in turn, into DIR/<run>, and ends with a table comparing them and a picture of their curves, DIR/comparison.svg.`,
+  },
+  {
+    key: 'only', flag: 'only', placeholder: 'RUN,...', spec: ONLY, shownDefault: 'all',
+    doc: "With a comparison preset: train only these of its runs, named as their directories are (e.g. --preset multitask --only suite-with-popart,breakout-only), each with the frames it has in the whole comparison.",
   },
   { key: 'quiet', flag: 'quiet', spec: SWITCH, doc: 'No progress bar.' },
   {
@@ -285,7 +292,9 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
   errors.push(...problems);
   if (errors.length > 0) return { kind: 'error', message: [...errors, HELP_HINT].join('\n') };
   // Each value passed its own field's parser above, so it has that setting's type.
-  const comparison = preset?.comparison ? comparisonRuns(preset, configInput as Partial<ExperimentConfig>) : undefined;
+  const allRuns = preset?.comparison ? comparisonRuns(preset, configInput as Partial<ExperimentConfig>) : undefined;
+  const comparison = typeof trainerInput.only === 'string' ? selectRuns(allRuns, trainerInput.only) : allRuns;
+  if (typeof comparison === 'string') return { kind: 'error', message: [comparison, HELP_HINT].join('\n') };
 
   const { out, logEvery, checkpointEvery, checkpointSeconds, quiet, deterministic, resume } = trainerInput;
   const swarmGiven = (['run', 'user', 'pass', 'maxPolicyLag', 'maxRejections', 'goneAfter', 'ackWait'] as const).filter((k) => trainerInput[k] !== undefined);
@@ -319,6 +328,26 @@ export function parseTrainArgs(argv: readonly string[]): TrainArgs {
       ...swarm,
     },
   };
+}
+
+/** A comparison run's directory name from its label: 'Suite + PopArt' -> 'suite-popart'. */
+export function runDirName(label: string): string {
+  return label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'run';
+}
+
+/**
+ * `--only a,b`: the comparison's runs whose directory names are listed, in
+ * the preset's order; a message when there is no comparison or a name is
+ * not one of its runs.
+ */
+function selectRuns(runs: { label: string; config: ExperimentConfig }[] | undefined, only: string): { label: string; config: ExperimentConfig }[] | string {
+  if (!runs) return `--only picks runs of a comparison preset (${PRESETS.filter((p) => p.comparison).map((p) => p.id).join(', ')}); give one with --preset`;
+  const names = only.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const known = runs.map((run) => runDirName(run.label));
+  const unknown = names.filter((name) => !known.includes(name));
+  if (names.length === 0) return '--only needs at least one run name';
+  if (unknown.length > 0) return `--only: no run ${unknown.map((name) => `'${name}'`).join(', ')} in this preset; its runs are ${known.join(', ')}`;
+  return runs.filter((run) => names.includes(runDirName(run.label)));
 }
 
 // ---------------------------------------------------------------------------
