@@ -30,7 +30,7 @@ export const ZOO_ENTRIES: readonly ZooEntrySpec[] = [
   minatar('space_invaders'),
   // The "Why memory?" lesson's LSTM agent, on CartPole with hidden velocities (the preset's LSTM run, seed 1).
   { id: 'memory', presets: ['memory'], args: ['--env', 'classic/CartPole-v1', '--hide-velocities', '--core', 'lstm', '--frames', '500000', '--seed', '1'] },
-  // The multi-task preset's suite run with PopArt, alone, at the preset's full scale (10M frames: 2M per game).
+  // The multi-task preset's suite run with PopArt, alone, at the preset's full scale (25M frames: 5M per game).
   {
     id: 'suite',
     presets: ['multitask'],
@@ -39,7 +39,7 @@ export const ZOO_ENTRIES: readonly ZooEntrySpec[] = [
       '--network', 'minatar', '--envs-per-actor', '10', '--unroll-length', '20', '--batch-size', '4', '--queue-capacity', '8',
       '--learning-rate', '0.008', '--entropy-cost', '0.01', '--entropy-schedule', 'constant', '--popart',
       '--sticky-action-prob', '0.1', '--action-set', 'full',
-      '--frames', '10000000', '--seed', '1',
+      '--frames', '25000000', '--seed', '1',
     ],
   },
 ];
