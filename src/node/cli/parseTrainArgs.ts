@@ -119,6 +119,8 @@ const MAX_REJECTIONS: IntSpec = { kind: 'int', min: 1, max: 1e9, default: SWARM_
 const GONE_AFTER: NumberSpec = { kind: 'number', min: 0, minExclusive: true, max: 1e6, default: SWARM_DEFAULTS.goneAfter };
 const ACK_WAIT: NumberSpec = { kind: 'number', min: 1, max: 3600, default: SWARM_DEFAULTS.ackWait };
 const PRESET: EnumSpec = { kind: 'enum', choices: PRESETS.map((p) => p.id), default: '' };
+/** The presets that are several runs side by side (`--only` picks among their runs). */
+const COMPARISON_PRESETS = PRESETS.filter((p) => p.comparison).map((p) => p.id).join(', ');
 
 const TRAINER_FLAGS: readonly TrainerFlag[] = [
   {
@@ -143,7 +145,7 @@ const TRAINER_FLAGS: readonly TrainerFlag[] = [
   },
   {
     key: 'preset', flag: 'preset', placeholder: 'ID', spec: PRESET, shownDefault: 'none',
-    doc: `Start from one of the lab's presets (${PRESETS.map((p) => p.id).join(', ')}); other flags override its settings. A comparison preset (ablation, multitask) trains each of its runs in turn, into DIR/<run>, and ends with a table comparing them and a picture of their curves, DIR/comparison.svg.`,
+    doc: `Start from one of the lab's presets (${PRESETS.map((p) => p.id).join(', ')}); other flags override its settings. A comparison preset (${COMPARISON_PRESETS}) trains each of its runs in turn, into DIR/<run>, and ends with a table comparing them and a picture of their curves, DIR/comparison.svg.`,
   },
   {
     key: 'only', flag: 'only', placeholder: 'RUN,...', spec: ONLY, shownDefault: 'all',
@@ -341,11 +343,11 @@ export function runDirName(label: string): string {
  * not one of its runs.
  */
 function selectRuns(runs: { label: string; config: ExperimentConfig }[] | undefined, only: string): { label: string; config: ExperimentConfig }[] | string {
-  if (!runs) return `--only picks runs of a comparison preset (${PRESETS.filter((p) => p.comparison).map((p) => p.id).join(', ')}); give one with --preset`;
+  if (!runs) return `--only picks runs of a comparison preset (${COMPARISON_PRESETS}); give one with --preset`;
   const names = only.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  if (names.length === 0) return '--only needs at least one run name';
   const known = runs.map((run) => runDirName(run.label));
   const unknown = names.filter((name) => !known.includes(name));
-  if (names.length === 0) return '--only needs at least one run name';
   if (unknown.length > 0) return `--only: no run ${unknown.map((name) => `'${name}'`).join(', ')} in this preset; its runs are ${known.join(', ')}`;
   return runs.filter((run) => names.includes(runDirName(run.label)));
 }
