@@ -68,9 +68,12 @@ const api = {
         stopped,
         log: say,
         onUnroll: (frames, version) => {
+          const first = progress.frames === 0;
           progress.frames += frames;
           progress.policyVersion = version;
           progress.status = 'acting';
+          // The page hears of the first unroll at once, not up to a second later.
+          if (first) report();
         },
       });
     } finally {

@@ -40,8 +40,9 @@ describe.skipIf(skipSwarmTests())('joining a swarm run from a browser tab', () =
     await page.getByRole('button', { name: 'Join' }).click();
     await page.getByTestId('join-status').waitFor();
     expect(await learner, stderr.text).toBe(0);
-    const frames = Number(await page.getByTestId('join-frames').textContent());
-    expect(frames).toBeGreaterThan(0);
+    // The worker reports to the page once a second (and at its first
+    // unroll), so the learner can end before the page has heard: wait for it.
+    await expect.poll(async () => Number(await page.getByTestId('join-frames').textContent()), { timeout: 15_000 }).toBeGreaterThan(0);
     await page.close();
     const { contributors } = JSON.parse(readFileSync(join(out, 'contributors.json'), 'utf8')) as { contributors: ContributorStats[] };
     expect(contributors).toHaveLength(1);
