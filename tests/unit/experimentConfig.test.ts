@@ -30,7 +30,7 @@ const EXPECTED_DEFAULTS = {
   corePreviousAction: true,
   corePreviousReward: true,
   popart: true,
-  popartBeta: 3e-4,
+  popartBeta: 3e-5,
   stickyActionProb: 0.1,
   actionSet: 'full',
   hideVelocities: false,

@@ -8,27 +8,30 @@ import { trainInProcess } from '../support/inProcessTraining';
  * The learning check (issue 12): a change that makes the agent learn worse
  * fails CI. CartPole-v1 with the default settings, in deterministic mode
  * (one in-process actor alternating with the learner), so that the check
- * cannot fail at random: the same code gives the same five runs.
+ * cannot fail at random: the same code gives the same ten runs.
  *
  * Measured at the commit that set the thresholds (npm run bench -- learning
- * --seeds 1,2,3,4,5 --deterministic): all five seeds reached a mean100 of
- * 475, at 75,680 / 73,760 / 76,480 / 81,120 / 79,040 frames (mean 77,216,
- * sd 2,890), and the area under the curve (mean100 averaged over the
- * frames) was 277.1 +- 6.2 over the seeds. The defaults before the
- * learning search (entropy 0.01 constant, no PopArt, B = 2) reached 475 on
- * 3 of 5 seeds with an area of 219.6 and fail the check.
+ * --seeds 1,2,3,4,5,6,7,8,9,10 --deterministic): all ten seeds reached a
+ * mean100 of 475, at 77,120-98,400 frames (mean 83,200), and the area under
+ * the curve (mean100 averaged over the frames) was 250.2 +- 23.2 over the
+ * seeds; over seeds 1-20, 19 of 20 reached 475 (AUC 251.0 +- 20.5). The
+ * defaults before, PopArt's step size 3e-4 (the same command with
+ * --popart-beta 0.0003), reach 475 on 7 of 10 seeds, and those before the
+ * learning search (entropy 0.01 constant, no PopArt, B = 2) on 4 of 10
+ * (AUC 228.8): both fail the check.
  *
- * Thresholds, from those spreads: every seed reaches 475 within the
- * 100,000 frames (the latest is 19,000 frames, over 6 sd, inside), and the
- * mean area is at least 250 (the mean of 5 seeds has a standard error of
- * about 3 at the measured spread, and of about 11 at the widest spread seen
- * in the search, so 250 is over 2 of those below the measured 277).
+ * Thresholds, from those spreads: at least 9 of the 10 seeds reach 475
+ * within the 100,000 frames (one may miss, as 1 of 20 did), and the mean
+ * area is at least 230 (the mean of 10 seeds has a standard error of about
+ * 7 at the measured spread, so 230 is nearly 3 of those below the measured
+ * 250). Deterministic runs still move with the numerics (a tf.js kernel
+ * that sums in another order), which is what these margins are for.
  */
 
-const SEEDS = [1, 2, 3, 4, 5];
+const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const THRESHOLD = 475;
-const MIN_SEEDS_REACHING = 5;
-const MIN_MEAN_AUC = 250;
+const MIN_SEEDS_REACHING = 9;
+const MIN_MEAN_AUC = 230;
 
 beforeAll(async () => {
   await useWasmBackend();
@@ -47,5 +50,5 @@ describe('the learning check', () => {
     const report = runs.map((r, i) => `seed ${SEEDS[i]}: 475 at ${r.reached[0]!.frames ?? 'not reached'}, AUC ${r.auc?.toFixed(1)}`).join('; ');
     expect(summary.reached[0]!.frames.n, report).toBeGreaterThanOrEqual(MIN_SEEDS_REACHING);
     expect(summary.auc.mean!, report).toBeGreaterThanOrEqual(MIN_MEAN_AUC);
-  }, 300_000); // about 20 s alone; CI runs other test files beside it
+  }, 600_000); // about 30 s alone; CI runs other test files beside it
 });

@@ -75,17 +75,17 @@ describe('validateConfig', () => {
 describe('share links', () => {
   it('write the switches under hidev and hidet and read them back', () => {
     const cartPole = config({ hideVelocities: true });
-    expect(encodeShareHash(cartPole)).toBe('#v=2&hidev=true');
-    expect(decodeShareHash('#v=2&hidev=true')).toMatchObject({ config: cartPole, problems: [], changed: ['hideVelocities'] });
+    expect(encodeShareHash(cartPole)).toBe('#v=3&hidev=true');
+    expect(decodeShareHash('#v=3&hidev=true')).toMatchObject({ config: cartPole, problems: [], changed: ['hideVelocities'] });
     const breakout = config({ env: 'minatar/breakout', hideTrail: true });
-    expect(encodeShareHash(breakout)).toBe('#v=2&env=minatar/breakout&hidet=true');
+    expect(encodeShareHash(breakout)).toBe('#v=3&env=minatar/breakout&hidet=true');
     expect(decodeShareHash(encodeShareHash(breakout))).toMatchObject({ config: breakout, problems: [] });
-    expect(decodeShareHash('#v=2&env=minatar/seaquest&hidet=1').config.hideTrail).toBe(true);
+    expect(decodeShareHash('#v=3&env=minatar/seaquest&hidet=1').config.hideTrail).toBe(true);
   });
 
   it('keep the meaning of links written before the switches existed: nothing hidden', () => {
     // Format 1 (no v=) and format 2, as the lab wrote them before.
-    for (const hash of ['#env=minatar/breakout&T=20&lr=0.008', '#v=2&env=minatar/breakout&T=20&lr=0.008', '#v=2&env=classic/Acrobot-v1']) {
+    for (const hash of ['#env=minatar/breakout&T=20&lr=0.008', '#v=3&env=minatar/breakout&T=20&lr=0.008', '#v=3&env=classic/Acrobot-v1']) {
       const decoded = decodeShareHash(hash);
       expect(decoded.problems, hash).toEqual([]);
       expect(decoded.config, hash).toMatchObject({ hideVelocities: false, hideTrail: false });
@@ -94,7 +94,7 @@ describe('share links', () => {
   });
 
   it('name a switch on for an environment without what it hides, and drop it', () => {
-    const decoded = decodeShareHash('#v=2&env=minatar/freeway&hidet=true');
+    const decoded = decodeShareHash('#v=3&env=minatar/freeway&hidet=true');
     expect(decoded.config.hideTrail).toBe(false);
     expect(decoded.problems).toEqual(['Link: hideTrail does not apply (Asterix, Breakout and Seaquest only: MinAtar Freeway has no trail channel); using false.']);
   });

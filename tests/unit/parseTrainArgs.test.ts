@@ -53,7 +53,7 @@ describe('parseTrainArgs', () => {
     expect(some.trainer.out).toBe('runs/multitask-seed2');
     // The suite run is the preset's suite settings: what the flags spelled out give.
     const spelled = run(
-      '--env suite/minatar --network minatar --envs-per-actor 10 --unroll-length 20 --batch-size 4 --queue-capacity 8 --learning-rate 0.008 --entropy-cost 0.01 --entropy-schedule constant --popart --sticky-action-prob 0.1 --action-set full --actors 1 --frames 25000000 --seed 2'.split(' '),
+      '--env suite/minatar --network minatar --envs-per-actor 10 --unroll-length 20 --batch-size 4 --queue-capacity 8 --learning-rate 0.008 --entropy-cost 0.01 --entropy-schedule constant --popart --popart-beta 0.0003 --sticky-action-prob 0.1 --action-set full --actors 1 --frames 25000000 --seed 2'.split(' '),
     );
     expect(some.comparison![0]!.config).toEqual(spelled.config);
   });

@@ -60,6 +60,7 @@ describe('PRESETS', () => {
       entropyCost: 0.01,
       entropySchedule: 'constant',
       popart: false,
+      popartBeta: 3e-4,
       frames: 5_000_000,
       stickyActionProb: 0.1,
       actionSet: 'full',
@@ -94,6 +95,7 @@ describe('PRESETS', () => {
         env: 'classic/CartPole-v1',
         policyLag: 8,
         frames: 200_000,
+        popartBeta: 3e-4,
         correction: run.config.correction,
         replayShare: run.config.replayShare,
       });

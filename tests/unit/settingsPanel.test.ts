@@ -167,7 +167,7 @@ describe('SettingsPanel for the task suite', () => {
     const on = render({ config: { ...suite, popart: true } });
     expect(fieldHtml(on, 'popart')).toMatch(/checked=""/);
     expect(fieldHtml(on, 'popartBeta')).not.toMatch(/disabled=""/);
-    expect(fieldHtml(on, 'popartBeta')).toContain('value="3e-4"');
+    expect(fieldHtml(on, 'popartBeta')).toContain('value="3e-5"');
   });
 });
 

@@ -126,28 +126,28 @@ describe('encodeShareHash', () => {
   });
 
   it('writes only what differs, in schema order, short and readable', () => {
-    expect(encodeShareHash({ ...DEFAULT_CONFIG, learningRate: 0.008 })).toBe('#v=2&lr=0.008');
+    expect(encodeShareHash({ ...DEFAULT_CONFIG, learningRate: 0.008 })).toBe('#v=3&lr=0.008');
     expect(encodeShareHash({ ...DEFAULT_CONFIG, unrollLength: 20, learningRate: 0.008, env: 'minatar/breakout' })).toBe(
-      '#v=2&env=minatar/breakout&T=20&lr=0.008',
+      '#v=3&env=minatar/breakout&T=20&lr=0.008',
     );
     expect(encodeShareHash({ ...DEFAULT_CONFIG, rmspropEpsilon: 1e-7, frames: 1e10, seed: 0xffffffff })).toBe(
-      '#v=2&eps=1e-7&frames=1e10&seed=4294967295',
+      '#v=3&eps=1e-7&frames=1e10&seed=4294967295',
     );
     expect(decodeShareHash('#eps=1e-7&frames=1e10').config).toMatchObject({ rmspropEpsilon: 1e-7, frames: 1e10 });
   });
 
   it('writes _hide sorted and without repeats, whatever the order given', () => {
-    const expected = '#v=2&_hide=B,chart.fps,lr,reset';
+    const expected = '#v=3&_hide=B,chart.fps,lr,reset';
     expect(encodeShareHash(DEFAULT_CONFIG, ['reset', 'learningRate', 'chart.fps', 'reset', 'batchSize'])).toBe(expected);
     expect(encodeShareHash(DEFAULT_CONFIG, ['batchSize', 'chart.fps', 'learningRate', 'reset'])).toBe(expected);
-    expect(encodeShareHash({ ...DEFAULT_CONFIG, actors: 8 }, ['settings'])).toBe('#v=2&actors=8&_hide=settings');
+    expect(encodeShareHash({ ...DEFAULT_CONFIG, actors: 8 }, ['settings'])).toBe('#v=3&actors=8&_hide=settings');
     expect(decodeShareHash(expected).hidden).toEqual(['batchSize', 'learningRate', 'reset', 'chart.fps']);
   });
 
   it('writes _open after _hide, each panel once, and reads it back (a lesson link that opens the V-trace inspector)', () => {
-    expect(encodeShareHash(DEFAULT_CONFIG, [], ['inspector', 'inspector'])).toBe('#v=2&_open=inspector');
+    expect(encodeShareHash(DEFAULT_CONFIG, [], ['inspector', 'inspector'])).toBe('#v=3&_open=inspector');
     const hash = encodeShareHash({ ...DEFAULT_CONFIG, rhoBar: 0.5 }, ['reset'], ['inspector']);
-    expect(hash).toBe('#v=2&rhoBar=0.5&_hide=reset&_open=inspector'.replace('rhoBar', configUrlKey('rhoBar')));
+    expect(hash).toBe('#v=3&rhoBar=0.5&_hide=reset&_open=inspector'.replace('rhoBar', configUrlKey('rhoBar')));
     expect(decodeShareHash(hash)).toMatchObject({ config: { rhoBar: 0.5 }, hidden: ['reset'], open: [...OPENABLE_PANELS], problems: [] });
     expect(decodeShareHash('#_open=nope,,inspector&_open=inspector').open).toEqual(['inspector']);
     expect(decodeShareHash('#_open=%69nspector').open).toEqual(['inspector']);
@@ -157,7 +157,7 @@ describe('encodeShareHash', () => {
 
   it('hides every UI control by its own id', () => {
     const hash = encodeShareHash(DEFAULT_CONFIG, HIDEABLE_UI_CONTROLS);
-    expect(hash).toBe(`#v=2&_hide=${[...HIDEABLE_UI_CONTROLS].sort().join(',')}`);
+    expect(hash).toBe(`#v=3&_hide=${[...HIDEABLE_UI_CONTROLS].sort().join(',')}`);
     expect(decodeShareHash(hash).hidden).toEqual([...HIDEABLE_UI_CONTROLS]);
   });
 });
@@ -174,8 +174,13 @@ describe('link formats', () => {
     const bad = decodeShareHash('#B=0');
     expect(bad.config.batchSize).toBe(old.batchSize ?? DEFAULT_CONFIG.batchSize);
     expect(bad.problems).toEqual([`Link: Batch size B '0' is not an integer in [1, 256]; using ${old.batchSize ?? DEFAULT_CONFIG.batchSize}.`]);
-    // Format 2 means today's defaults.
-    expect(decodeShareHash('#v=2&lr=0.5').config).toEqual({ ...DEFAULT_CONFIG, learningRate: 0.5 });
+    // Format 2 means the defaults before PopArt's step size fell to 3e-5: its links meant 3e-4.
+    const format2 = decodeShareHash('#v=2&lr=0.5');
+    expect(format2.problems).toEqual([]);
+    expect(format2.config).toEqual({ ...DEFAULT_CONFIG, learningRate: 0.5, popartBeta: 3e-4 });
+    expect(format2.changed).toEqual(CONFIG_FIELDS.filter((f) => ['learningRate', 'popartBeta'].includes(f.key)).map((f) => f.key));
+    // Format 3 means today's defaults.
+    expect(decodeShareHash('#v=3&lr=0.5').config).toEqual({ ...DEFAULT_CONFIG, learningRate: 0.5 });
     // No link at all is today's defaults.
     expect(decodeShareHash('#').config).toEqual(DEFAULT_CONFIG);
   });
@@ -183,14 +188,14 @@ describe('link formats', () => {
   it('reads a link of an unknown format as today\'s, and says so', () => {
     const newer = decodeShareHash('#v=99&lr=0.5');
     expect(newer.config).toEqual({ ...DEFAULT_CONFIG, learningRate: 0.5 });
-    expect(newer.problems).toEqual(['Link: made by a newer version of the lab (link format 99); it is read as format 2, so settings it leaves out may differ.']);
-    expect(decodeShareHash('#v=abc').problems).toEqual(["Link: the link format 'abc' is not one this lab knows; it is read as format 2."]);
+    expect(newer.problems).toEqual(['Link: made by a newer version of the lab (link format 99); it is read as format 3, so settings it leaves out may differ.']);
+    expect(decodeShareHash('#v=abc').problems).toEqual(["Link: the link format 'abc' is not one this lab knows; it is read as format 3."]);
   });
 });
 
 describe('decodeShareHash', () => {
   it("reads the hash with or without '#', after '?', or from a whole URL", () => {
-    for (const hash of ['#v=2&lr=0.5&T=20', 'v=2&lr=0.5&T=20', '?v=2&lr=0.5&T=20', 'https://lab.example/?x=1#v=2&lr=0.5&T=20', '  #v=2&lr=0.5&T=20\n']) {
+    for (const hash of ['#v=3&lr=0.5&T=20', 'v=3&lr=0.5&T=20', '?v=3&lr=0.5&T=20', 'https://lab.example/?x=1#v=3&lr=0.5&T=20', '  #v=3&lr=0.5&T=20\n']) {
       const { config, problems, changed } = decodeShareHash(hash);
       expect(problems, hash).toEqual([]);
       expect(config).toEqual({ ...DEFAULT_CONFIG, learningRate: 0.5, unrollLength: 20 });
@@ -199,14 +204,14 @@ describe('decodeShareHash', () => {
   });
 
   it('undoes percent-encoding in keys and values', () => {
-    const { config, problems } = decodeShareHash('#v=2&env=minatar%2Fspace_invaders&l%72=0.5&_hide=chart%2Efps%2Creset');
+    const { config, problems } = decodeShareHash('#v=3&env=minatar%2Fspace_invaders&l%72=0.5&_hide=chart%2Efps%2Creset');
     expect(problems).toEqual([]);
     expect(config).toMatchObject({ env: 'minatar/space_invaders', learningRate: 0.5 });
-    expect(decodeShareHash('#v=2&_hide=chart%2Efps%2Creset').hidden).toEqual(['reset', 'chart.fps']);
+    expect(decodeShareHash('#v=3&_hide=chart%2Efps%2Creset').hidden).toEqual(['reset', 'chart.fps']);
   });
 
   it('names each invalid value and uses its default, keeping the valid ones', () => {
-    const { config, problems, changed } = decodeShareHash('#v=2&env=nope&actors=1.5&T=20&lr=abc&opt=sgd&B=0&gamma=0.9');
+    const { config, problems, changed } = decodeShareHash('#v=3&env=nope&actors=1.5&T=20&lr=abc&opt=sgd&B=0&gamma=0.9');
     expect(config).toEqual({ ...DEFAULT_CONFIG, unrollLength: 20, discount: 0.9 });
     expect(changed).toEqual(['unrollLength', 'discount']);
     expect(problems).toEqual([
@@ -219,7 +224,7 @@ describe('decodeShareHash', () => {
   });
 
   it('names missing values, bad percent-encoding and repeated keys', () => {
-    const { config, problems, changed } = decodeShareHash('#v=2&lr&T=&gamma=%E0%A4%A&seed=3&seed=4&ent=0.1');
+    const { config, problems, changed } = decodeShareHash('#v=3&lr&T=&gamma=%E0%A4%A&seed=3&seed=4&ent=0.1');
     expect(config).toEqual({ ...DEFAULT_CONFIG, seed: 4, entropyCost: 0.1 });
     expect(changed).toEqual(['entropyCost', 'seed']);
     expect(problems).toEqual([
@@ -231,42 +236,42 @@ describe('decodeShareHash', () => {
   });
 
   it('ignores unknown keys, empty parts and unknown hide ids without problems', () => {
-    const { config, hidden, problems } = decodeShareHash('#v=2&foo=bar&&lr=0.5&=x&zz&%E0=1&learningRate=0.2&_hide=nope,,reset,lr,LR&_hide=seed');
+    const { config, hidden, problems } = decodeShareHash('#v=3&foo=bar&&lr=0.5&=x&zz&%E0=1&learningRate=0.2&_hide=nope,,reset,lr,LR&_hide=seed');
     expect(problems).toEqual([]);
     expect(config).toEqual({ ...DEFAULT_CONFIG, learningRate: 0.5 });
     expect(hidden).toEqual(['learningRate', 'seed', 'reset']);
   });
 
   it('accepts config keys as well as URL keys in _hide', () => {
-    expect(decodeShareHash('#v=2&_hide=learningRate,T').hidden).toEqual(['unrollLength', 'learningRate']);
+    expect(decodeShareHash('#v=3&_hide=learningRate,T').hidden).toEqual(['unrollLength', 'learningRate']);
   });
 
   it('reports and fixes conflicts between settings', () => {
-    const queue = decodeShareHash('#v=2&queue=2&B=8');
+    const queue = decodeShareHash('#v=3&queue=2&B=8');
     expect(queue.config).toMatchObject({ queueCapacity: 8, batchSize: 8 });
     expect(queue.changed).toEqual(['batchSize']);
     expect(queue.problems).toHaveLength(1);
     expect(queue.problems[0]).toMatch(/^Link: batchSize \(8\) must not exceed queueCapacity \(2\).*raising queueCapacity to 8\.$/);
 
     // A large batch alone raises the default capacity silently, as validateConfig does.
-    expect(decodeShareHash('#v=2&B=8')).toMatchObject({ config: { queueCapacity: 8, batchSize: 8 }, problems: [] });
+    expect(decodeShareHash('#v=3&B=8')).toMatchObject({ config: { queueCapacity: 8, batchSize: 8 }, problems: [] });
 
-    const network = decodeShareHash('#v=2&env=classic/Acrobot-v1&net=minatar');
+    const network = decodeShareHash('#v=3&env=classic/Acrobot-v1&net=minatar');
     expect(network.config).toMatchObject({ env: 'classic/Acrobot-v1', network: 'auto' });
     expect(network.changed).toEqual(['env']);
     expect(network.problems).toHaveLength(1);
   });
 
   it(`reads only the first ${MAX_SHARE_HASH_LENGTH} characters of a huge hash, whole parameters only`, () => {
-    const huge = `#v=2&lr=0.5&${'x=1&'.repeat(3000)}T=20`;
+    const huge = `#v=3&lr=0.5&${'x=1&'.repeat(3000)}T=20`;
     const { config, problems } = decodeShareHash(huge);
     expect(config).toEqual({ ...DEFAULT_CONFIG, learningRate: 0.5 });
     expect(problems).toEqual([`Link: longer than ${MAX_SHARE_HASH_LENGTH} characters; only the first ${MAX_SHARE_HASH_LENGTH} were read.`]);
 
     // A parameter cut by the limit is dropped, not read as a shorter value.
-    const cut = `#v=2&${'x=1&'.repeat((MAX_SHARE_HASH_LENGTH - 8) / 4)}seed=123456789`;
+    const cut = `#v=3&${'x=1&'.repeat((MAX_SHARE_HASH_LENGTH - 8) / 4)}seed=123456789`;
     expect(decodeShareHash(cut).config.seed).toBe(DEFAULT_CONFIG.seed);
-    expect(decodeShareHash(`#v=2&lr=${'1'.repeat(1_000_000)}`).config).toEqual(DEFAULT_CONFIG);
+    expect(decodeShareHash(`#v=3&lr=${'1'.repeat(1_000_000)}`).config).toEqual(DEFAULT_CONFIG);
   });
 });
 

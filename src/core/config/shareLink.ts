@@ -68,11 +68,11 @@ export const HIDEABLE_CONTROLS: readonly HideableControl[] = [...CONFIG_FIELDS.m
 
 /**
  * The link format written. Format 1 (links without `v=`) left out the
- * defaults of the first version of the lab; format 2 those of today's
- * `DEFAULT_CONFIG`. Raise it, and record the old defaults in
- * `FORMAT_DEFAULTS`, whenever a default changes.
+ * defaults of the first version of the lab, format 2 those after CartPole's
+ * first tuning, format 3 those of today's `DEFAULT_CONFIG`. Raise it, and
+ * record the old defaults in `FORMAT_DEFAULTS`, whenever a default changes.
  */
-export const SHARE_LINK_FORMAT = 2;
+export const SHARE_LINK_FORMAT = 3;
 
 /** The hash parameter of the link format; no `urlKey` is 'v'. */
 export const FORMAT_PARAM = 'v';
@@ -81,10 +81,12 @@ export const FORMAT_PARAM = 'v';
  * The defaults of each earlier format that differ from today's: what a
  * setting left out of such a link means. Format 1: before the learning
  * work of issue 12 tuned CartPole (frames 200,000, a constant entropy cost
- * of 0.01, no PopArt, B = 2 and a queue of 4).
+ * of 0.01, no PopArt, B = 2 and a queue of 4; PopArt's step size 3e-4).
+ * Format 2: before PopArt's step size fell to 3e-5.
  */
 export const FORMAT_DEFAULTS: Readonly<Record<number, Partial<ExperimentConfig>>> = {
-  1: { frames: 200_000, entropyCost: 0.01, entropySchedule: 'constant', popart: false, batchSize: 2, queueCapacity: 4 },
+  1: { frames: 200_000, entropyCost: 0.01, entropySchedule: 'constant', popart: false, popartBeta: 3e-4, batchSize: 2, queueCapacity: 4 },
+  2: { popartBeta: 3e-4 },
 };
 
 /** The hash parameter that lists hidden controls; no `urlKey` starts with '_'. */
