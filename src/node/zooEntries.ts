@@ -5,6 +5,8 @@
  * count. Comparison presets reuse them (`presets`).
  */
 
+import { HESSEL_POPART_BETA } from '../core/agent/popart';
+
 /** One agent of the zoo: what trains it and which presets show it. */
 export interface ZooEntrySpec {
   /** The model's id and file name (`public/zoo/<id>.json`). */
@@ -29,7 +31,7 @@ export const ZOO_ENTRIES: readonly ZooEntrySpec[] = [
   minatar('seaquest'),
   minatar('space_invaders'),
   // The "Why memory?" lesson's LSTM agent, on CartPole with hidden velocities (the preset's LSTM run, seed 1).
-  { id: 'memory', presets: ['memory'], args: ['--env', 'classic/CartPole-v1', '--hide-velocities', '--core', 'lstm', '--popart-beta', '0.0003', '--frames', '500000', '--seed', '1'] },
+  { id: 'memory', presets: ['memory'], args: ['--env', 'classic/CartPole-v1', '--hide-velocities', '--core', 'lstm', '--popart-beta', String(HESSEL_POPART_BETA), '--frames', '500000', '--seed', '1'] },
   // The multi-task preset's suite run with PopArt, alone, at the preset's full scale (25M frames: 5M per game).
   {
     id: 'suite',
@@ -37,7 +39,7 @@ export const ZOO_ENTRIES: readonly ZooEntrySpec[] = [
     args: [
       '--env', 'suite/minatar', '--tasks', 'asterix,breakout,freeway,seaquest,space_invaders',
       '--network', 'minatar', '--envs-per-actor', '10', '--unroll-length', '20', '--batch-size', '4', '--queue-capacity', '8',
-      '--learning-rate', '0.008', '--entropy-cost', '0.01', '--entropy-schedule', 'constant', '--popart', '--popart-beta', '0.0003',
+      '--learning-rate', '0.008', '--entropy-cost', '0.01', '--entropy-schedule', 'constant', '--popart', '--popart-beta', String(HESSEL_POPART_BETA),
       '--sticky-action-prob', '0.1', '--action-set', 'full',
       '--frames', '25000000', '--seed', '1',
     ],

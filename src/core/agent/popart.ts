@@ -33,7 +33,12 @@ export interface PopArtState {
   nu: number[];
 }
 
-export const DEFAULT_POPART_BETA = 3e-4;
+/**
+ * Hessel et al. 2019's step size: this class's default, and the one the
+ * MinAtar presets and the suite were measured with. The lab's configured
+ * default (`popartBeta`) is smaller, for short runs.
+ */
+export const HESSEL_POPART_BETA = 3e-4;
 
 export class PopArt {
   readonly mu: Float64Array;
@@ -47,7 +52,7 @@ export class PopArt {
     options: PopArtOptions = {},
   ) {
     if (!Number.isInteger(numTasks) || numTasks < 1) throw new RangeError(`PopArt: numTasks must be a positive integer, got ${numTasks}`);
-    this.beta = options.beta ?? DEFAULT_POPART_BETA;
+    this.beta = options.beta ?? HESSEL_POPART_BETA;
     if (!(this.beta > 0 && this.beta <= 1)) throw new RangeError(`PopArt: beta must be in (0, 1], got ${this.beta}`);
     this.sigmaMin = options.sigmaMin ?? 1e-4;
     this.sigmaMax = options.sigmaMax ?? 1e6;

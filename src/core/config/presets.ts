@@ -1,4 +1,5 @@
 import { DEFAULT_CONFIG, validateConfig, type ExperimentConfig } from './experimentConfig';
+import { HESSEL_POPART_BETA } from '../agent/popart';
 import { minatarEnvId, type MinAtarGameName } from '../envs/minatar/game';
 import { gameTitle, SUITE_GAMES, SUITE_ID } from '../envs/suite/minatarSuite';
 
@@ -53,7 +54,7 @@ const MINATAR_SETTINGS: Partial<ExperimentConfig> = {
   entropyCost: 0.01,
   entropySchedule: 'constant',
   popart: false,
-  popartBeta: 3e-4,
+  popartBeta: HESSEL_POPART_BETA,
   frames: 5_000_000,
   stickyActionProb: 0.1,
   actionSet: 'full',
@@ -151,7 +152,7 @@ export const PRESETS: readonly Preset[] = [
     description:
       'Four CartPole runs side by side whose actors act with weights 8 learner updates old, as in the paper\'s off-policy comparison (section 5.2.1, table 2): V-trace against treating the data as on-policy, each without and with experience replay (half of every batch drawn from the last 128 unrolls). Replayed data is older still, which is where the correction matters most.',
     // PopArt's step size as the README's figures for this preset were measured (the default since is 3e-5).
-    config: { env: 'classic/CartPole-v1', policyLag: 8, frames: 200_000, popartBeta: 3e-4 },
+    config: { env: 'classic/CartPole-v1', policyLag: 8, frames: 200_000, popartBeta: HESSEL_POPART_BETA },
     comparison: [
       { label: 'V-trace', overrides: { correction: 'vtrace' } },
       { label: 'No correction', overrides: { correction: 'none' } },
@@ -166,7 +167,7 @@ export const PRESETS: readonly Preset[] = [
     description:
       "Two CartPole agents that see only the cart's position and the pole's angle, not how fast either moves: the feed-forward one acts on the current observation alone, while the LSTM one (the paper's recurrent core, figure 3) can work out the speeds from what it saw a step earlier. Watch the LSTM's curve climb while the feed-forward one stalls, and in the LSTM agent's replay watch the strip of its memory change from step to step.",
     // PopArt's step size as the README's figures and the zoo's agent for this preset were measured (the default since is 3e-5).
-    config: { env: 'classic/CartPole-v1', hideVelocities: true, frames: 500_000, popartBeta: 3e-4 },
+    config: { env: 'classic/CartPole-v1', hideVelocities: true, frames: 500_000, popartBeta: HESSEL_POPART_BETA },
     comparison: [
       { label: 'Feed-forward', overrides: { core: 'none' } },
       { label: 'LSTM', overrides: { core: 'lstm' } },

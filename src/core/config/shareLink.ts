@@ -12,6 +12,7 @@ import {
   type ConfigValue,
   type ExperimentConfig,
 } from './experimentConfig';
+import { HESSEL_POPART_BETA } from '../agent/popart';
 
 /**
  * Share links: an experiment written into the URL hash, e.g.
@@ -85,8 +86,8 @@ export const FORMAT_PARAM = 'v';
  * Format 2: before PopArt's step size fell to 3e-5.
  */
 export const FORMAT_DEFAULTS: Readonly<Record<number, Partial<ExperimentConfig>>> = {
-  1: { frames: 200_000, entropyCost: 0.01, entropySchedule: 'constant', popart: false, popartBeta: 3e-4, batchSize: 2, queueCapacity: 4 },
-  2: { popartBeta: 3e-4 },
+  1: { frames: 200_000, entropyCost: 0.01, entropySchedule: 'constant', popart: false, popartBeta: HESSEL_POPART_BETA, batchSize: 2, queueCapacity: 4 },
+  2: { popartBeta: HESSEL_POPART_BETA },
 };
 
 /** The hash parameter that lists hidden controls; no `urlKey` starts with '_'. */
